@@ -1,0 +1,80 @@
+"""Validators with messages in Chinese (the primary language) and English."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+UNIT_CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{1,15}$")
+
+
+def validate_unit_code(value: str) -> None:
+    """A unit code: 2–16 capital letters or digits, starting with a letter (used in index numbers)."""
+    if not UNIT_CODE_RE.match(value or ""):
+        raise ValidationError(
+            _(
+                "The unit code must be 2 to 16 capital letters or digits and start "
+                "with a letter, e.g. JJJ or SQ01."
+            ),
+            code="unit_code",
+        )
+
+
+# GB 32100-2015 unified social credit code (统一社会信用代码): 18 characters from
+# this alphabet (no I, O, Z, S, V), the last one a check character.
+_CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def credit_code_check_char(first17: str) -> str:
+    total = sum(_CREDIT_ALPHABET.index(c) * w for c, w in zip(first17, _CREDIT_WEIGHTS, strict=True))
+    return _CREDIT_ALPHABET[(31 - total % 31) % 31]
+
+
+def validate_credit_code(value: str) -> None:
+    """A unified social credit code (统一社会信用代码) with a correct check character."""
+    if (
+        len(value) != 18
+        or any(c not in _CREDIT_ALPHABET for c in value)
+        or credit_code_check_char(value[:17]) != value[17]
+    ):
+        raise ValidationError(
+            _(
+                "Enter a valid 18-character unified social credit code; the last "
+                "character is a check character."
+            ),
+            code="credit_code",
+        )
+
+
+def normalize_phone(value: str) -> str:
+    """Return a Chinese phone or fax number in a standard form, or raise ValidationError.
+
+    Accepts landlines with area code (022-66668888, (022)66668888), mobiles
+    (13812345678, +86 138 1234 5678) and service numbers (400/800, 12345).
+    """
+    raw = (value or "").strip()
+    if re.fullmatch(r"12\d{3}", raw):  # government hotlines such as 12345
+        return raw
+    try:
+        number = phonenumbers.parse(raw, "CN")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ValidationError(
+            _(
+                "Enter a valid phone number with area code, e.g. 022-66668888 or "
+                "13812345678."
+            ),
+            code="phone",
+        )
+    if number.country_code == 86:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def validate_phone(value: str) -> None:
+    normalize_phone(value)
