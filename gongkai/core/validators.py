@@ -72,7 +72,12 @@ def normalize_phone(value: str) -> str:
             code="phone",
         )
     if number.country_code == 86:
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+        # The form Chinese government sites print: 022-66668888, 13812345678, 4008001234.
+        significant = phonenumbers.national_significant_number(number)
+        area = phonenumbers.length_of_geographical_area_code(number)
+        if area:
+            return f"0{significant[:area]}-{significant[area:]}"
+        return significant
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 

@@ -50,3 +50,26 @@ def current_officer_filing(unit: Unit) -> DisclosureOfficerFiling | None:
         .select_related("officer")
         .first()
     )
+
+
+def public_unit_list() -> QuerySet[Unit]:
+    """Active units for directory pages, each with its supervising unit: one query."""
+    return Unit.objects.filter(is_active=True).select_related("supervising_unit")
+
+
+def unit_by_code(code: str) -> Unit:
+    """Any unit, active or not, with its leaders and the active units it supervises.
+
+    For staff-facing reads (the API's write endpoint); raises ``Unit.DoesNotExist``.
+    """
+    return (
+        Unit.objects.select_related("supervising_unit")
+        .prefetch_related(
+            Prefetch("leaders", queryset=Leader.objects.order_by("sort_order", "id")),
+            Prefetch(
+                "supervised_units",
+                queryset=Unit.objects.filter(is_active=True).order_by("sort_order", "code"),
+            ),
+        )
+        .get(code=code)
+    )
