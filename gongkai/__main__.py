@@ -1,3 +1,6 @@
+"""``python -m gongkai``: the same as the ``gongkai`` command."""
+
 from gongkai.cli import main
 
-main()
+if __name__ == "__main__":
+    main()

@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable
 
 import pytest
+from django.utils import translation
 
 from gongkai.accounts.models import Membership, Role, User
 from gongkai.units.models import Unit, UnitKind
@@ -21,6 +22,15 @@ PASSWORD = "correct-horse-battery-staple"
 def _media_per_test(settings, tmp_path):
     """Uploaded files of a test go to its own folder (HTTP and mail: config/settings_test.py)."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language (a request to /en/ leaves English active,
+    which would make reverse() in the next test produce /en/ URLs)."""
+    translation.activate("zh-hans")
+    yield
+    translation.deactivate()
 
 
 def _unit(code: str, name: str, kind: str = UnitKind.DEPARTMENT, **extra) -> Unit:
@@ -48,10 +58,16 @@ def unit_b(db) -> Unit:
 def make_user(db) -> Callable[..., User]:
     """make_user("alice", unit_a, Role.EDITOR) — a staff account holding the given roles."""
 
-    def make(username: str, unit: Unit | None = None, *roles: str, office_admin: bool = False) -> User:
+    def make(
+        username: str, unit: Unit | None = None, *roles: str, office_admin: bool = False
+    ) -> User:
         user = User.objects.create_user(
-            username=username, password=PASSWORD, email=f"{username}@example.gov.cn",
-            full_name=username, is_staff=True, is_office_admin=office_admin,
+            username=username,
+            password=PASSWORD,
+            email=f"{username}@example.gov.cn",
+            full_name=username,
+            is_staff=True,
+            is_office_admin=office_admin,
         )
         for role in roles:
             Membership.objects.create(user=user, unit=unit, role=role)
@@ -87,7 +103,12 @@ def browser_type_launch_args(browser_type_launch_args):
         **browser_type_launch_args,
         "executable_path": os.environ.get("GONGKAI_CHROMIUM", "/usr/bin/chromium"),
         "args": [
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
         ],
     }

@@ -1,7 +1,7 @@
 """Compile gongkai/locale/*/LC_MESSAGES/django.po to .mo with polib (no GNU gettext needed).
 
-    python scripts/compile_messages.py          # write the .mo files
-    python scripts/compile_messages.py --check  # fail if a .mo is missing or stale
+python scripts/compile_messages.py          # write the .mo files
+python scripts/compile_messages.py --check  # fail if a .mo is missing or stale
 """
 
 from __future__ import annotations

@@ -46,7 +46,8 @@ class UserAdmin(OfficeOnlyAdmin, DjangoUserAdmin):
         if not change:
             obj.is_staff = True
         account_save(
-            account=obj, by=request.user,  # type: ignore[arg-type]
+            account=obj,
+            by=request.user,  # type: ignore[arg-type]
             password_changed="password" in form.changed_data or "password1" in form.changed_data,
         )
 
@@ -76,7 +77,10 @@ class MembershipAdmin(UnitScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
         saved = membership_grant(
-            user=obj.user, unit=obj.unit, role=obj.role, by=request.user  # type: ignore[arg-type]
+            user=obj.user,
+            unit=obj.unit,
+            role=obj.role,
+            by=request.user,  # type: ignore[arg-type]
         )
         obj.pk = saved.pk
 

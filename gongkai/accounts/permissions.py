@@ -52,9 +52,7 @@ class OfficePerm(StrEnum):
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.EDITOR: frozenset({Perm.UNIT_VIEW_INTERNAL, Perm.CONTENT_DRAFT}),
-    Role.REVIEWER: frozenset(
-        {Perm.UNIT_VIEW_INTERNAL, Perm.CONTENT_DRAFT, Perm.CONTENT_PUBLISH}
-    ),
+    Role.REVIEWER: frozenset({Perm.UNIT_VIEW_INTERNAL, Perm.CONTENT_DRAFT, Perm.CONTENT_PUBLISH}),
     Role.DISCLOSURE_OFFICER: frozenset({Perm.UNIT_VIEW_INTERNAL, Perm.REQUEST_HANDLE}),
     Role.UNIT_ADMIN: frozenset(
         {
@@ -72,9 +70,7 @@ class AccessDenied(PermissionDenied):
     """Raised by :func:`require`; the message is bilingual and safe to show."""
 
     def __init__(self, message: str | None = None) -> None:
-        super().__init__(
-            message or "您没有权限执行此操作 / You are not allowed to do this"
-        )
+        super().__init__(message or "您没有权限执行此操作 / You are not allowed to do this")
 
 
 def roles_for(perm: Perm) -> list[str]:
@@ -117,9 +113,7 @@ def require(user: Any, perm: Perm, unit: Unit | int | None) -> None:
 
 def require_office(user: Any, perm: OfficePerm) -> None:
     if not has_office_perm(user, perm):
-        raise AccessDenied(
-            "只有管委会办公室可以执行此操作 / Only the Office can do this"
-        )
+        raise AccessDenied("只有管委会办公室可以执行此操作 / Only the Office can do this")
 
 
 def unit_ids_where(user: Any, perm: Perm) -> QuerySet[Any] | None:
@@ -142,7 +136,7 @@ def units_where(user: Any, perm: Perm) -> QuerySet[Unit]:
 
 
 def scope(user: Any, perm: Perm, queryset: QuerySet[M], unit_field: str = "unit") -> QuerySet[M]:
-    """Only the rows of ``queryset`` whose ``unit_field`` is a unit where ``user`` holds ``perm``."""
+    """The rows of ``queryset`` whose ``unit_field`` is a unit where ``user`` holds ``perm``."""
     ids = unit_ids_where(user, perm)
     if ids is None:
         return queryset

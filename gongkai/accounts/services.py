@@ -12,7 +12,9 @@ from gongkai.core.models import AuditAction
 _NOT_AUDITED = ["password", "last_login", "date_joined"]
 
 
-def account_save(*, account: User, by: User, password_changed: bool = False, via: str = "web") -> User:
+def account_save(
+    *, account: User, by: User, password_changed: bool = False, via: str = "web"
+) -> User:
     """Create or change a staff account (the Office only). Passwords are never logged."""
     require_office(by, OfficePerm.ACCOUNT_MANAGE)
     old = User.objects.filter(pk=account.pk).first() if account.pk else None
@@ -27,8 +29,12 @@ def account_save(*, account: User, by: User, password_changed: bool = False, via
             before = {k: before[k] for k in changed}
             after = {k: after[k] for k in changed}
         audit_record(
-            actor=by, action=AuditAction.CHANGE if old else AuditAction.CREATE, obj=account,
-            before=before, after=after, via=via,
+            actor=by,
+            action=AuditAction.CHANGE if old else AuditAction.CREATE,
+            obj=account,
+            before=before,
+            after=after,
+            via=via,
             note="密码已更改 / password changed" if password_changed else "",
         )
     return account
@@ -40,10 +46,20 @@ def account_create_office_admin(
     """Bootstrap: create an Office administrator. Used by ``gongkai init``; not a web path."""
     with transaction.atomic():
         user = User.objects.create_user(
-            username=username, password=password, email=email, full_name=full_name,
-            is_staff=True, is_superuser=True, is_office_admin=True,
+            username=username,
+            password=password,
+            email=email,
+            full_name=full_name,
+            is_staff=True,
+            is_superuser=True,
+            is_office_admin=True,
         )
-        audit_record(actor=None, action=AuditAction.CREATE, obj=user,
-                     after=snapshot(user, exclude=_NOT_AUDITED), via=via,
-                     note="初始化管理员 / initial Office administrator")
+        audit_record(
+            actor=None,
+            action=AuditAction.CREATE,
+            obj=user,
+            after=snapshot(user, exclude=_NOT_AUDITED),
+            via=via,
+            note="初始化管理员 / initial Office administrator",
+        )
     return user

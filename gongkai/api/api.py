@@ -1,3 +1,160 @@
-from ninja import NinjaAPI
+"""The versioned public API, mounted at ``/api/v1/`` (OpenAPI at ``/api/v1/openapi.json``).
 
-api = NinjaAPI(title="Gongkai API", version="1", urls_namespace="api-v1")
+Routers read through selectors and write through services; this module only turns
+the services' exceptions into HTTP answers:
+
+* :class:`~gongkai.accounts.permissions.AccessDenied` (any ``PermissionDenied``) → 403
+* :class:`django.core.exceptions.ValidationError` → 422
+  ``{"detail": ..., "errors": {field: [messages]}}``
+* request bodies that do not match the schema → 422 in the same shape
+* not logged in → 401; unknown objects → 404
+
+Every ``detail`` and error message is given in Chinese and English.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from ninja import NinjaAPI, Swagger
+from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as SchemaValidationError
+from ninja.openapi.docs import render_template
+
+from gongkai.api.units import router as units_router
+
+API_LANGUAGES = ("zh-hans", "en")
+
+
+class StaffSwagger(Swagger):
+    """Swagger UI that always sends the CSRF token, so staff can try the write endpoints.
+
+    Ninja adds the token only when the whole API needs authentication; ours needs it
+    per operation. With ``ninja`` in INSTALLED_APPS the page uses Ninja's bundled files
+    (no CDN, no inline script, so it passes the Content-Security-Policy).
+    """
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
+        page_settings = {**self.settings, "url": self.get_openapi_url(api, kwargs)}
+        context = {
+            "swagger_settings": json.dumps(page_settings, indent=1),
+            "api": api,
+            "add_csrf": True,
+        }
+        return render_template(request, self.template, self.template_cdn, context)
+
+
+api = NinjaAPI(
+    title="Gongkai API",
+    version="1",
+    description=(
+        "Public API of the Sino-Singapore Tianjin Eco-City government information "
+        "disclosure platform (中新天津生态城政府信息公开). Reading is open to everyone; "
+        "writing needs a staff session and the CSRF token."
+    ),
+    urls_namespace="api-v1",
+    docs=StaffSwagger(),
+)
+api.add_router("/units", units_router, tags=["units"])
+
+
+def in_both_languages(message: Any, params: dict[str, Any] | None = None) -> str:
+    """``message`` in Chinese and English, joined by " / " when they differ.
+
+    Lazy translations are rendered in each language; plain strings are looked up in
+    the catalogues, so a message already forced into one language (or already
+    bilingual, like the services' messages) is shown as it is.
+    """
+    texts: list[str] = []
+    for language in API_LANGUAGES:
+        with translation.override(language):
+            if isinstance(message, Promise):
+                text = str(message)
+            else:
+                text = translation.gettext(str(message)) if message else ""
+            if params:
+                text = text % params
+        if text not in texts:
+            texts.append(text)
+    return " / ".join(texts)
+
+
+def validation_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
+    """Django's ValidationError as ``{field: [bilingual messages]}`` (``__all__`` if no field)."""
+    items: list[tuple[str, list[DjangoValidationError]]]
+    if hasattr(exc, "error_dict"):
+        items = list(exc.error_dict.items())
+    else:
+        items = [(NON_FIELD_ERRORS, exc.error_list)]
+    return {
+        field: [in_both_languages(error.message, error.params) for error in errors]
+        for field, errors in items
+    }
+
+
+def _invalid(request: HttpRequest, errors: dict[str, list[str]]) -> HttpResponse:
+    return api.create_response(
+        request,
+        {"detail": in_both_languages(_("The data sent is not valid.")), "errors": errors},
+        status=422,
+    )
+
+
+@api.exception_handler(DjangoValidationError)
+def _django_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    return _invalid(request, validation_errors(exc))
+
+
+# Messages for the schema errors a client most often meets; others keep pydantic's text.
+SCHEMA_MESSAGES = {
+    "extra_forbidden": _("This field is unknown or cannot be changed here."),
+    "missing": _("This field is required."),
+    "string_type": _("Enter text."),
+    "int_type": _("Enter a whole number."),
+    "int_parsing": _("Enter a whole number."),
+    "bool_type": _("Enter true or false."),
+    "bool_parsing": _("Enter true or false."),
+    "list_type": _("Enter a list."),
+    "json_invalid": _("The request body is not valid JSON."),
+}
+
+
+@api.exception_handler(SchemaValidationError)
+def _schema_validation_error(request: HttpRequest, exc: SchemaValidationError) -> HttpResponse:
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors:
+        loc = [str(part) for part in error.get("loc", ())]
+        # ("body", "<param>", field, ...) for bodies; ("query", field) for query strings
+        if loc[:1] == ["body"]:
+            field = loc[2] if len(loc) > 2 else NON_FIELD_ERRORS
+        else:
+            field = loc[1] if len(loc) > 1 else NON_FIELD_ERRORS
+        message = SCHEMA_MESSAGES.get(error.get("type", ""), error.get("msg", ""))
+        errors.setdefault(field, []).append(in_both_languages(message))
+    return _invalid(request, errors)
+
+
+@api.exception_handler(PermissionDenied)
+def _permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    detail = str(exc) or in_both_languages(_("You are not allowed to do this."))
+    return api.create_response(request, {"detail": detail}, status=403)
+
+
+@api.exception_handler(AuthenticationError)
+def _not_authenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": in_both_languages(_("Log in as staff first."))}, status=401
+    )
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    message = exc.args[0] if exc.args and isinstance(exc.args[0], Promise) else _("Not found.")
+    return api.create_response(request, {"detail": in_both_languages(message)}, status=404)

@@ -11,6 +11,7 @@ import os
 import secrets
 import string
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import dj_database_url
@@ -59,7 +60,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 def data_dir() -> Path:
-    """The data directory (``GONGKAI_DATA_DIR``, default ``./var``), created and checked writable."""
+    """The data directory (``GONGKAI_DATA_DIR``, default ``./var``), created and writable."""
     path = Path(os.environ.get("GONGKAI_DATA_DIR", "var")).expanduser().resolve()
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -100,8 +101,8 @@ def secret_key(directory: Path) -> str:
     return key
 
 
-def database(directory: Path) -> dict:
-    """``GONGKAI_DATABASE_URL`` (default: SQLite file in the data dir) as a Django DATABASES entry."""
+def database(directory: Path) -> dict[str, Any]:
+    """``GONGKAI_DATABASE_URL`` (default: SQLite in the data dir) as a DATABASES entry."""
     url = os.environ.get("GONGKAI_DATABASE_URL", "").strip()
     if not url:
         url = f"sqlite:///{directory / 'gongkai.sqlite3'}"
@@ -113,10 +114,11 @@ def database(directory: Path) -> dict:
             f"{scheme or '(none)'!s} is not supported: use sqlite:///path or postgres://user@host/db"
         )
     try:
-        config = dj_database_url.parse(url, conn_max_age=0)
+        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
     except ValueError as exc:
         raise ConfigError(
-            f"GONGKAI_DATABASE_URL 无法解析（{exc}） / GONGKAI_DATABASE_URL cannot be parsed ({exc})"
+            f"GONGKAI_DATABASE_URL 无法解析（{exc}） / "
+            f"GONGKAI_DATABASE_URL cannot be parsed ({exc})"
         ) from None
     if config["ENGINE"] == "django.db.backends.sqlite3":
         if not config.get("NAME") or config["NAME"] == ":memory:":

@@ -18,9 +18,7 @@ DATA_DIR = env.data_dir()
 
 SECRET_KEY = env.secret_key(DATA_DIR)
 DEBUG = env.env_bool("GONGKAI_DEBUG", False)
-ALLOWED_HOSTS = env.env_list(
-    "GONGKAI_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "::1"]
-)
+ALLOWED_HOSTS = env.env_list("GONGKAI_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "::1"])
 CSRF_TRUSTED_ORIGINS = env.env_list("GONGKAI_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -35,6 +33,7 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
+    "ninja",
     "gongkai.core",
     "gongkai.accounts",
     "gongkai.units",
@@ -86,8 +85,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -112,6 +113,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
 STORAGES = {
@@ -176,9 +178,7 @@ TASKS = {
 }
 
 # --- E-mail: SMTP when GONGKAI_SMTP_HOST is set, else files in the data dir --------
-DEFAULT_FROM_EMAIL = os.environ.get(
-    "GONGKAI_EMAIL_FROM", "gongkai@localhost"
-)
+DEFAULT_FROM_EMAIL = os.environ.get("GONGKAI_EMAIL_FROM", "gongkai@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 _smtp_host = os.environ.get("GONGKAI_SMTP_HOST", "")
 if _smtp_host:
@@ -207,3 +207,4 @@ LOGGING = {
 
 # Jurisdiction: shown in the portal header and documents.
 GONGKAI_SITE_NAME = _("Sino-Singapore Tianjin Eco-City government information disclosure")
+FORMS_URLFIELD_ASSUME_HTTPS = True

@@ -17,11 +17,18 @@ from gongkai.accounts.permissions import Perm
 from gongkai.core.models import AuditEntry
 
 CSV_COLUMNS = [
-    ("id", "编号 id"), ("at", "时间 time"), ("actor_label", "操作人 actor"),
-    ("action", "操作 action"), ("object_type", "对象类型 object type"),
-    ("object_id", "对象编号 object id"), ("object_label", "对象 object"),
-    ("unit_id", "单位 unit"), ("before", "修改前 before"), ("after", "修改后 after"),
-    ("note", "说明 note"), ("via", "途径 via"),
+    ("id", "编号 id"),
+    ("at", "时间 time"),
+    ("actor_label", "操作人 actor"),
+    ("action", "操作 action"),
+    ("object_type", "对象类型 object type"),
+    ("object_id", "对象编号 object id"),
+    ("object_label", "对象 object"),
+    ("unit_id", "单位 unit"),
+    ("before", "修改前 before"),
+    ("after", "修改后 after"),
+    ("note", "说明 note"),
+    ("via", "途径 via"),
 ]
 
 
@@ -32,7 +39,10 @@ class _Echo:
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(UnitScopedAdmin):
-    """The audit log: read-only, filterable, exportable as CSV. Office sees all; unit admins their unit."""
+    """The audit log: read-only, filterable, exportable as CSV.
+
+    The Office sees every entry; a unit admin the entries of their unit.
+    """
 
     view_perm = Perm.AUDIT_VIEW
     list_display = ["at", "actor_label", "action", "object_type", "object_label", "unit", "via"]
@@ -40,8 +50,19 @@ class AuditEntryAdmin(UnitScopedAdmin):
     search_fields = ["actor_label", "object_label", "object_id", "note"]
     date_hierarchy = "at"
     list_select_related = ["unit"]
-    readonly_fields = ["at", "actor", "actor_label", "action", "object_type", "object_id",
-                       "object_label", "unit", "changes", "note", "via"]
+    readonly_fields = [
+        "at",
+        "actor",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_id",
+        "object_label",
+        "unit",
+        "changes",
+        "note",
+        "via",
+    ]
     fields = readonly_fields
     change_list_template = "admin/core/auditentry/change_list.html"
 
@@ -64,19 +85,31 @@ class AuditEntryAdmin(UnitScopedAdmin):
         if not keys:
             return "—"
         rows = format_html_join(
-            "", "<tr><th>{}</th><td>{}</td><td>{}</td></tr>",
-            ((k, json.dumps(before.get(k), ensure_ascii=False),
-              json.dumps(after.get(k), ensure_ascii=False)) for k in keys),
+            "",
+            "<tr><th>{}</th><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    k,
+                    json.dumps(before.get(k), ensure_ascii=False),
+                    json.dumps(after.get(k), ensure_ascii=False),
+                )
+                for k in keys
+            ),
         )
         return format_html(
             "<table><thead><tr><th></th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
-            _("before"), _("after"), rows,
+            _("before"),
+            _("after"),
+            rows,
         )
 
     def get_urls(self) -> list[Any]:
         return [
-            path("export.csv", self.admin_site.admin_view(self.export_csv),
-                 name="core_auditentry_export"),
+            path(
+                "export.csv",
+                self.admin_site.admin_view(self.export_csv),
+                name="core_auditentry_export",
+            ),
             *super().get_urls(),
         ]
 

@@ -9,5 +9,5 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the periodic jobs of every app with the scheduler.
-        from gongkai.core import tasks  # noqa: F401
-        from gongkai.units import tasks  # noqa: F401
+        import gongkai.core.tasks  # noqa: F401
+        import gongkai.units.tasks  # noqa: F401

@@ -69,9 +69,9 @@ def schedule_tick(now: datetime.datetime | None = None) -> list[str]:
         if row.next_run_at > now:
             continue
         with transaction.atomic():
-            claimed = ScheduledJob.objects.filter(
-                pk=row.pk, next_run_at=row.next_run_at
-            ).update(next_run_at=now + job.every, last_run_at=now)
+            claimed = ScheduledJob.objects.filter(pk=row.pk, next_run_at=row.next_run_at).update(
+                next_run_at=now + job.every, last_run_at=now
+            )
             if claimed:
                 enqueue_on_commit(job.task)
                 enqueued.append(job.name)

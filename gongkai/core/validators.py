@@ -12,7 +12,7 @@ UNIT_CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{1,15}$")
 
 
 def validate_unit_code(value: str) -> None:
-    """A unit code: 2–16 capital letters or digits, starting with a letter (used in index numbers)."""
+    """A unit code: 2–16 capital letters or digits starting with a letter (for index numbers)."""
     if not UNIT_CODE_RE.match(value or ""):
         raise ValidationError(
             _(
@@ -30,7 +30,9 @@ _CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 2
 
 
 def credit_code_check_char(first17: str) -> str:
-    total = sum(_CREDIT_ALPHABET.index(c) * w for c, w in zip(first17, _CREDIT_WEIGHTS, strict=True))
+    total = sum(
+        _CREDIT_ALPHABET.index(c) * w for c, w in zip(first17, _CREDIT_WEIGHTS, strict=True)
+    )
     return _CREDIT_ALPHABET[(31 - total % 31) % 31]
 
 
@@ -65,10 +67,7 @@ def normalize_phone(value: str) -> str:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
         raise ValidationError(
-            _(
-                "Enter a valid phone number with area code, e.g. 022-66668888 or "
-                "13812345678."
-            ),
+            _("Enter a valid phone number with area code, e.g. 022-66668888 or 13812345678."),
             code="phone",
         )
     if number.country_code == 86:

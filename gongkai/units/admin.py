@@ -45,8 +45,11 @@ class OfficerStatusFilter(admin.SimpleListFilter):
     parameter_name = "officer"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [("yes", _("on record")), ("pending", _("awaiting confirmation")),
-                ("none", _("none on record"))]
+        return [
+            ("yes", _("on record")),
+            ("pending", _("awaiting confirmation")),
+            ("none", _("none on record")),
+        ]
 
     def queryset(self, request: HttpRequest, queryset: Any) -> Any:
         status = selectors.units_with_officer_status()
@@ -67,13 +70,37 @@ class UnitAdmin(UnitScopedAdmin):
     search_fields = ["code", "name_zh", "name_en", "short_name"]
     inlines = [LeaderInline]
     fieldsets = [
-        (_("Identity"), {"fields": [("code", "credit_code"), "kind", ("name_zh", "short_name"),
-                                    "name_en", "supervising_unit", "is_office",
-                                    ("is_active", "sort_order")]}),
-        (_("Functions and structure"), {"fields": ["functions", "functions_en",
-                                                   "internal_structure", "subordinate_units"]}),
-        (_("Contact"), {"fields": ["address", "postcode", "office_hours", ("phone", "fax"),
-                                   "email", "website"]}),
+        (
+            _("Identity"),
+            {
+                "fields": [
+                    ("code", "credit_code"),
+                    "kind",
+                    ("name_zh", "short_name"),
+                    "name_en",
+                    "supervising_unit",
+                    "is_office",
+                    ("is_active", "sort_order"),
+                ]
+            },
+        ),
+        (
+            _("Functions and structure"),
+            {"fields": ["functions", "functions_en", "internal_structure", "subordinate_units"]},
+        ),
+        (
+            _("Contact"),
+            {
+                "fields": [
+                    "address",
+                    "postcode",
+                    "office_hours",
+                    ("phone", "fax"),
+                    "email",
+                    "website",
+                ]
+            },
+        ),
     ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
@@ -118,8 +145,11 @@ class UnitAdmin(UnitScopedAdmin):
 
     def get_urls(self) -> list[Any]:
         return [
-            path("officer-status/", self.admin_site.admin_view(self.officer_status_view),
-                 name="units_officer_status"),
+            path(
+                "officer-status/",
+                self.admin_site.admin_view(self.officer_status_view),
+                name="units_officer_status",
+            ),
             *super().get_urls(),
         ]
 
@@ -129,7 +159,8 @@ class UnitAdmin(UnitScopedAdmin):
             raise PermissionDenied
         units = selectors.units_with_officer_status().order_by("has_officer", "kind", "sort_order")
         current = {
-            f.unit_id: f for f in DisclosureOfficerFiling.objects.filter(
+            f.unit_id: f
+            for f in DisclosureOfficerFiling.objects.filter(
                 status__in=[FilingStatus.CONFIRMED, FilingStatus.PENDING]
             ).select_related("officer")
         }
@@ -151,7 +182,9 @@ class FilingForm(forms.ModelForm):
 
 
 class DecisionForm(forms.Form):
-    filing_date = forms.DateField(label=_("filing date"), initial=timezone.localdate, required=False)
+    filing_date = forms.DateField(
+        label=_("filing date"), initial=timezone.localdate, required=False
+    )
     reason = forms.CharField(label=_("reason for returning"), widget=forms.Textarea, required=False)
 
 
@@ -188,11 +221,17 @@ class DisclosureOfficerFilingAdmin(UnitScopedAdmin):
             kwargs["queryset"] = User.objects.filter(is_active=True).order_by("username")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def save_model(self, request: HttpRequest, obj: DisclosureOfficerFiling, form: Any,
-                   change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: DisclosureOfficerFiling, form: Any, change: bool
+    ) -> None:
         filing = services.officer_name(
-            unit=obj.unit, officer=obj.officer, position=obj.position, phone=obj.phone,
-            email=obj.email, note=obj.note, by=request.user,  # type: ignore[arg-type]
+            unit=obj.unit,
+            officer=obj.officer,
+            position=obj.position,
+            phone=obj.phone,
+            email=obj.email,
+            note=obj.note,
+            by=request.user,  # type: ignore[arg-type]
         )
         obj.pk = filing.pk
 
@@ -206,8 +245,11 @@ class DisclosureOfficerFilingAdmin(UnitScopedAdmin):
 
     def get_urls(self) -> list[Any]:
         return [
-            path("<int:pk>/decide/", self.admin_site.admin_view(self.decide_view),
-                 name="units_disclosureofficerfiling_decide"),
+            path(
+                "<int:pk>/decide/",
+                self.admin_site.admin_view(self.decide_view),
+                name="units_disclosureofficerfiling_decide",
+            ),
             *super().get_urls(),
         ]
 
@@ -220,17 +262,22 @@ class DisclosureOfficerFilingAdmin(UnitScopedAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 if "return" in request.POST:
-                    services.officer_return(filing=filing, by=request.user,  # type: ignore[arg-type]
-                                            reason=form.cleaned_data["reason"] or "")
+                    services.officer_return(
+                        filing=filing,
+                        by=request.user,  # type: ignore[arg-type]
+                        reason=form.cleaned_data["reason"] or "",
+                    )
                     self.message_user(request, _("The filing was returned to the unit."))
                 else:
                     services.officer_confirm(
-                        filing=filing, by=request.user,  # type: ignore[arg-type]
+                        filing=filing,
+                        by=request.user,  # type: ignore[arg-type]
                         filing_date=form.cleaned_data["filing_date"] or timezone.localdate(),
                     )
                     self.message_user(request, _("The filing is confirmed."))
                 return HttpResponseRedirect(
-                    reverse("admin:units_disclosureofficerfiling_changelist"))
+                    reverse("admin:units_disclosureofficerfiling_changelist")
+                )
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else []:
                     form.add_error(field if field in form.fields else None, errors)
@@ -239,6 +286,8 @@ class DisclosureOfficerFilingAdmin(UnitScopedAdmin):
         context = {
             **self.admin_site.each_context(request),
             "title": _("Confirm or return a disclosure officer filing"),
-            "filing": filing, "form": form, "opts": self.model._meta,
+            "filing": filing,
+            "form": form,
+            "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/units/filing_decide.html", context)

@@ -24,7 +24,7 @@ class UnitKind(models.TextChoices):
 
 
 class Unit(models.Model):
-    """A department, community committee (社区居委会) or public service provider (公共企事业单位)."""
+    """A department, community committee (社区居委会) or public service provider."""
 
     code = models.CharField(
         _("unit code"),
@@ -74,9 +74,7 @@ class Unit(models.Model):
     office_hours = models.CharField(_("office hours"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True, validators=[validate_phone])
     fax = models.CharField(_("fax"), max_length=40, blank=True, validators=[validate_phone])
-    email = models.CharField(
-        _("e-mail"), max_length=254, blank=True, validators=[EmailValidator()]
-    )
+    email = models.CharField(_("e-mail"), max_length=254, blank=True, validators=[EmailValidator()])
     website = models.URLField(_("website"), blank=True)
     is_active = models.BooleanField(
         _("active"), default=True, help_text=_("Inactive units are hidden from the portal.")
@@ -158,7 +156,9 @@ class Leader(models.Model):
     )
     name = models.CharField(_("name"), max_length=50)
     title = models.CharField(_("position"), max_length=100)
-    portfolio = models.TextField(_("portfolio"), help_text=_("The leader's division of work (分工)."))
+    portfolio = models.TextField(
+        _("portfolio"), help_text=_("The leader's division of work (分工).")
+    )
     sort_order = models.PositiveIntegerField(_("order"), default=100)
 
     class Meta:
@@ -195,9 +195,7 @@ class DisclosureOfficerFiling(models.Model):
     )
     position = models.CharField(_("position"), max_length=100)
     phone = models.CharField(_("phone"), max_length=40, validators=[validate_phone])
-    email = models.CharField(
-        _("e-mail"), max_length=254, blank=True, validators=[EmailValidator()]
-    )
+    email = models.CharField(_("e-mail"), max_length=254, blank=True, validators=[EmailValidator()])
     status = models.CharField(
         _("status"), max_length=20, choices=FilingStatus.choices, default=FilingStatus.PENDING
     )

@@ -41,7 +41,10 @@ def units_with_officer_status() -> QuerySet[Unit]:
 
 def units_without_officer() -> QuerySet[Unit]:
     """Active units with no confirmed disclosure officer on record (R-6.1)."""
-    return units_with_officer_status().filter(has_officer=False)
+    confirmed = DisclosureOfficerFiling.objects.filter(
+        unit=OuterRef("pk"), status=FilingStatus.CONFIRMED
+    )
+    return Unit.objects.filter(is_active=True).filter(~Exists(confirmed))
 
 
 def current_officer_filing(unit: Unit) -> DisclosureOfficerFiling | None:

@@ -30,7 +30,7 @@ from gongkai.core.jobs import enqueue_on_commit
 from gongkai.core.models import AuditAction
 from gongkai.core.tasks import send_email
 from gongkai.core.validators import normalize_phone
-from gongkai.units.models import DisclosureOfficerFiling, FilingStatus, Leader, Unit, UnitKind
+from gongkai.units.models import DisclosureOfficerFiling, FilingStatus, Leader, Unit
 
 # Fields only the Office may set: they decide where a unit sits and how it is numbered.
 OFFICE_ONLY_FIELDS = frozenset(
@@ -42,30 +42,36 @@ UNIT_FIELDS = frozenset(
 
 
 def can_edit_unit(user: Any, unit: Unit) -> bool:
-    """Whether ``user`` may edit ``unit``'s agency information (for screens to decide what to show)."""
+    """Whether ``user`` may edit ``unit``'s agency information (for screens)."""
     from gongkai.accounts.permissions import has_perm
 
     return has_perm(user, Perm.UNIT_EDIT, unit)
 
 
 def _clean_unit(unit: Unit) -> None:
+    """Normalise phone numbers and validate every field; all errors are reported together."""
+    errors: dict[str, list[ValidationError]] = {}
     for name in ("phone", "fax"):
         value = getattr(unit, name)
         if value:
             try:
                 setattr(unit, name, normalize_phone(value))
             except ValidationError as exc:
-                raise ValidationError({name: exc.messages}) from None
+                errors[name] = exc.error_list
     unit.email = unit.email.strip()
-    unit.full_clean()
+    try:
+        unit.full_clean(exclude=list(errors))
+    except ValidationError as exc:
+        for field, field_errors in exc.error_dict.items():
+            errors.setdefault(field, []).extend(field_errors)
+    if errors:
+        raise ValidationError(errors)
 
 
 def _apply(unit: Unit, changes: dict[str, Any]) -> None:
     unknown = set(changes) - UNIT_FIELDS
     if unknown:
-        raise ValidationError(
-            f"未知字段 / unknown fields: {', '.join(sorted(unknown))}"
-        )
+        raise ValidationError(f"未知字段 / unknown fields: {', '.join(sorted(unknown))}")
     for name, value in changes.items():
         setattr(unit, name, value)
 
@@ -79,8 +85,12 @@ def unit_create(*, by: User, data: dict[str, Any], via: str = "web") -> Unit:
     with transaction.atomic():
         unit.save()
         audit_record(
-            actor=by, action=AuditAction.CREATE, obj=unit, unit=unit,
-            after=snapshot(unit, exclude=["created_at", "updated_at"]), via=via,
+            actor=by,
+            action=AuditAction.CREATE,
+            obj=unit,
+            unit=unit,
+            after=snapshot(unit, exclude=["created_at", "updated_at"]),
+            via=via,
         )
     return unit
 
@@ -110,7 +120,10 @@ def unit_update(*, unit: Unit, by: User, changes: dict[str, Any], via: str = "we
     with transaction.atomic():
         fresh.save()
         audit_record(
-            actor=by, action=AuditAction.CHANGE, obj=fresh, unit=fresh,
+            actor=by,
+            action=AuditAction.CHANGE,
+            obj=fresh,
+            unit=fresh,
             before={k: v for k, v in before.items() if after.get(k) != v},
             after={k: v for k, v in after.items() if before.get(k) != v},
             via=via,
@@ -125,8 +138,9 @@ def unit_delete(*, unit: Unit, by: User, via: str = "web") -> None:
     before = snapshot(unit, exclude=["created_at", "updated_at"])
     try:
         with transaction.atomic():
-            audit_record(actor=by, action=AuditAction.DELETE, obj=unit, unit=unit,
-                         before=before, via=via)
+            audit_record(
+                actor=by, action=AuditAction.DELETE, obj=unit, unit=unit, before=before, via=via
+            )
             unit.delete()
     except (ProtectedError, IntegrityError):
         raise ValidationError(
@@ -147,8 +161,13 @@ def leader_save(*, leader: Leader, by: User, via: str = "web") -> Leader:
         before = snapshot(old) if old else None
         leader.save()
         audit_record(
-            actor=by, action=AuditAction.CHANGE if old else AuditAction.CREATE,
-            obj=leader, unit=leader.unit_id, before=before, after=snapshot(leader), via=via,
+            actor=by,
+            action=AuditAction.CHANGE if old else AuditAction.CREATE,
+            obj=leader,
+            unit=leader.unit_id,
+            before=before,
+            after=snapshot(leader),
+            via=via,
         )
     return leader
 
@@ -156,12 +175,20 @@ def leader_save(*, leader: Leader, by: User, via: str = "web") -> Leader:
 def leader_delete(*, leader: Leader, by: User, via: str = "web") -> None:
     require(by, Perm.UNIT_EDIT, leader.unit_id)
     with transaction.atomic():
-        audit_record(actor=by, action=AuditAction.DELETE, obj=leader, unit=leader.unit_id,
-                     before=snapshot(leader), via=via)
+        audit_record(
+            actor=by,
+            action=AuditAction.DELETE,
+            obj=leader,
+            unit=leader.unit_id,
+            before=snapshot(leader),
+            via=via,
+        )
         leader.delete()
 
 
-def membership_grant(*, user: User, unit: Unit, role: str, by: User, via: str = "web") -> Membership:
+def membership_grant(
+    *, user: User, unit: Unit, role: str, by: User, via: str = "web"
+) -> Membership:
     """Give ``user`` a role in ``unit`` (unit admins of the unit, or the Office). Idempotent."""
     require(by, Perm.MEMBERSHIP_MANAGE, unit)
     if role not in Role.values:
@@ -175,8 +202,12 @@ def membership_grant(*, user: User, unit: Unit, role: str, by: User, via: str = 
                 user.is_staff = True
                 user.save(update_fields=["is_staff"])
             audit_record(
-                actor=by, action=AuditAction.ROLE_GRANT, obj=membership, unit=unit,
-                after={"user": user.username, "unit": unit.code, "role": role}, via=via,
+                actor=by,
+                action=AuditAction.ROLE_GRANT,
+                obj=membership,
+                unit=unit,
+                after={"user": user.username, "unit": unit.code, "role": role},
+                via=via,
             )
     return membership
 
@@ -187,7 +218,8 @@ def membership_revoke(*, membership: Membership, by: User, via: str = "web") -> 
     if (
         membership.role == Role.DISCLOSURE_OFFICER
         and DisclosureOfficerFiling.objects.filter(
-            unit_id=membership.unit_id, officer_id=membership.user_id,
+            unit_id=membership.unit_id,
+            officer_id=membership.user_id,
             status__in=[FilingStatus.CONFIRMED, FilingStatus.PENDING],
         ).exists()
     ):
@@ -197,9 +229,15 @@ def membership_revoke(*, membership: Membership, by: User, via: str = "web") -> 
         )
     with transaction.atomic():
         audit_record(
-            actor=by, action=AuditAction.ROLE_REVOKE, obj=membership, unit=membership.unit_id,
-            before={"user": membership.user.username, "unit": membership.unit.code,
-                    "role": membership.role},
+            actor=by,
+            action=AuditAction.ROLE_REVOKE,
+            obj=membership,
+            unit=membership.unit_id,
+            before={
+                "user": membership.user.username,
+                "unit": membership.unit.code,
+                "role": membership.role,
+            },
             via=via,
         )
         membership.delete()
@@ -235,8 +273,13 @@ def officer_name(
     except ValidationError as exc:
         raise ValidationError({"phone": exc.messages}) from None
     filing = DisclosureOfficerFiling(
-        unit=unit, officer=officer, position=position.strip(), phone=phone,
-        email=(email or officer.email).strip(), named_by=by, note=note,
+        unit=unit,
+        officer=officer,
+        position=position.strip(),
+        phone=phone,
+        email=(email or officer.email).strip(),
+        named_by=by,
+        note=note,
     )
     filing.full_clean(exclude=["named_by"])
     with transaction.atomic():
@@ -246,17 +289,31 @@ def officer_name(
             pending.status = FilingStatus.SUPERSEDED
             pending.ended_at = timezone.now()
             pending.save(update_fields=["status", "ended_at"])
-            audit_record(actor=by, action=AuditAction.CHANGE, obj=pending, unit=unit,
-                         before={"status": "pending"}, after={"status": "superseded"}, via=via)
+            audit_record(
+                actor=by,
+                action=AuditAction.CHANGE,
+                obj=pending,
+                unit=unit,
+                before={"status": "pending"},
+                after={"status": "superseded"},
+                via=via,
+            )
         if not officer.memberships.filter(unit=unit, role=Role.DISCLOSURE_OFFICER).exists():
             membership_grant(user=officer, unit=unit, role=Role.DISCLOSURE_OFFICER, by=by, via=via)
         filing.save()
-        audit_record(actor=by, action=AuditAction.FILE, obj=filing, unit=unit,
-                     after=snapshot(filing), via=via)
+        audit_record(
+            actor=by,
+            action=AuditAction.FILE,
+            obj=filing,
+            unit=unit,
+            after=snapshot(filing),
+            via=via,
+        )
         enqueue_on_commit(
             send_email,
             f"[政务公开] {unit.name_zh} 报送政务公开工作人员备案",
-            f"{unit.name_zh} 报送 {officer}（{filing.position}，{filing.phone}）为政务公开工作人员，"
+            f"{unit.name_zh} 报送 {officer}（{filing.position}，{filing.phone}）"
+            "为政务公开工作人员，"
             "请在后台确认备案。\n"
             f"{unit.name_en} named {officer} as its disclosure officer; please confirm the filing.",
             _office_emails(),
@@ -265,7 +322,10 @@ def officer_name(
 
 
 def officer_confirm(
-    *, filing: DisclosureOfficerFiling, by: User, filing_date: datetime.date | None = None,
+    *,
+    filing: DisclosureOfficerFiling,
+    by: User,
+    filing_date: datetime.date | None = None,
     via: str = "web",
 ) -> DisclosureOfficerFiling:
     """The Office confirms a filing (备案) with its date; the previous officer's filing ends."""
@@ -279,8 +339,10 @@ def officer_confirm(
             )
         if filing_date < filing.named_at.astimezone(timezone.get_current_timezone()).date():
             raise ValidationError(
-                {"filing_date": "备案日期不能早于报送日期 / The filing date cannot be before "
-                 "the day the officer was named."}
+                {
+                    "filing_date": "备案日期不能早于报送日期 / The filing date cannot be before "
+                    "the day the officer was named."
+                }
             )
         for old in DisclosureOfficerFiling.objects.select_for_update().filter(
             unit_id=filing.unit_id, status=FilingStatus.CONFIRMED
@@ -288,16 +350,27 @@ def officer_confirm(
             old.status = FilingStatus.SUPERSEDED
             old.ended_at = timezone.now()
             old.save(update_fields=["status", "ended_at"])
-            audit_record(actor=by, action=AuditAction.CHANGE, obj=old, unit=old.unit_id,
-                         before={"status": "confirmed"}, after={"status": "superseded"}, via=via)
+            audit_record(
+                actor=by,
+                action=AuditAction.CHANGE,
+                obj=old,
+                unit=old.unit_id,
+                before={"status": "confirmed"},
+                after={"status": "superseded"},
+                via=via,
+            )
         filing.status = FilingStatus.CONFIRMED
         filing.confirmed_by = by
         filing.filing_date = filing_date
         filing.save(update_fields=["status", "confirmed_by", "filing_date"])
         audit_record(
-            actor=by, action=AuditAction.CONFIRM, obj=filing, unit=filing.unit_id,
+            actor=by,
+            action=AuditAction.CONFIRM,
+            obj=filing,
+            unit=filing.unit_id,
             before={"status": "pending"},
-            after={"status": "confirmed", "filing_date": filing_date.isoformat()}, via=via,
+            after={"status": "confirmed", "filing_date": filing_date.isoformat()},
+            via=via,
         )
         enqueue_on_commit(
             send_email,
@@ -327,7 +400,14 @@ def officer_return(
         filing.ended_at = timezone.now()
         filing.note = reason.strip()
         filing.save(update_fields=["status", "ended_at", "note"])
-        audit_record(actor=by, action=AuditAction.CHANGE, obj=filing, unit=filing.unit_id,
-                     before={"status": "pending"}, after={"status": "rejected"},
-                     note=reason.strip(), via=via)
+        audit_record(
+            actor=by,
+            action=AuditAction.CHANGE,
+            obj=filing,
+            unit=filing.unit_id,
+            before={"status": "pending"},
+            after={"status": "rejected"},
+            note=reason.strip(),
+            via=via,
+        )
     return filing

@@ -16,19 +16,30 @@ from gongkai.units import services
 from gongkai.units.models import DisclosureOfficerFiling, Unit
 
 UNIT_FORM = {
-    "leaders-TOTAL_FORMS": "0", "leaders-INITIAL_FORMS": "0",
-    "leaders-MIN_NUM_FORMS": "0", "leaders-MAX_NUM_FORMS": "1000",
+    "leaders-TOTAL_FORMS": "0",
+    "leaders-INITIAL_FORMS": "0",
+    "leaders-MIN_NUM_FORMS": "0",
+    "leaders-MAX_NUM_FORMS": "1000",
 }
 
 
 def _form(unit: Unit, **changes) -> dict:
     data = {
-        "name_zh": unit.name_zh, "name_en": unit.name_en, "short_name": unit.short_name,
-        "functions": unit.functions, "functions_en": unit.functions_en,
+        "name_zh": unit.name_zh,
+        "name_en": unit.name_en,
+        "short_name": unit.short_name,
+        "functions": unit.functions,
+        "functions_en": unit.functions_en,
         "internal_structure": unit.internal_structure,
-        "subordinate_units": unit.subordinate_units, "address": unit.address,
-        "postcode": unit.postcode, "office_hours": unit.office_hours, "phone": unit.phone,
-        "fax": unit.fax, "email": unit.email, "website": unit.website, **UNIT_FORM,
+        "subordinate_units": unit.subordinate_units,
+        "address": unit.address,
+        "postcode": unit.postcode,
+        "office_hours": unit.office_hours,
+        "phone": unit.phone,
+        "fax": unit.fax,
+        "email": unit.email,
+        "website": unit.website,
+        **UNIT_FORM,
     }
     data.update(changes)
     return data
@@ -54,7 +65,8 @@ def test_guessing_another_units_url_reveals_nothing(client, unit_a, unit_b, edit
     response = _login(client, editor_a).get(url, follow=True)
     assert "财政局" not in response.text
     redirected_home = bool(response.redirect_chain) and (
-        response.redirect_chain[0][0] == reverse("admin:index"))
+        response.redirect_chain[0][0] == reverse("admin:index")
+    )
     assert redirected_home or response.status_code == 403
 
 
@@ -112,19 +124,26 @@ def test_unit_admin_cannot_change_the_unit_code_by_posting_it(client, unit_a, un
 def test_unit_admin_adds_a_leader_through_the_back_office(client, unit_a, unit_admin_a):
     """Leaders are edited inline on the unit page, and the change is audited."""
     url = reverse("admin:units_unit_change", args=[unit_a.pk])
-    data = _form(unit_a, **{
-        "leaders-TOTAL_FORMS": "1", "leaders-0-name": "张三", "leaders-0-title": "局长",
-        "leaders-0-portfolio": "主持全面工作", "leaders-0-sort_order": "1",
-        "leaders-0-unit": str(unit_a.pk),
-    })
+    data = _form(
+        unit_a,
+        **{
+            "leaders-TOTAL_FORMS": "1",
+            "leaders-0-name": "张三",
+            "leaders-0-title": "局长",
+            "leaders-0-portfolio": "主持全面工作",
+            "leaders-0-sort_order": "1",
+            "leaders-0-unit": str(unit_a.pk),
+        },
+    )
     response = _login(client, unit_admin_a).post(url, data)
     assert response.status_code == 302, response.text[:3000]
     assert unit_a.leaders.get().portfolio == "主持全面工作"
     assert AuditEntry.objects.filter(object_type="units.Leader", action="create").exists()
 
 
-def test_memberships_of_other_units_are_invisible(client, unit_a, unit_b, unit_admin_a,
-                                                  unit_admin_b):
+def test_memberships_of_other_units_are_invisible(
+    client, unit_a, unit_b, unit_admin_a, unit_admin_b
+):
     """A unit admin lists and revokes roles of their own unit only."""
     theirs = Membership.objects.get(user=unit_admin_b)
     _login(client, unit_admin_a)
@@ -134,8 +153,7 @@ def test_memberships_of_other_units_are_invisible(client, unit_a, unit_b, unit_a
     assert Membership.objects.filter(pk=theirs.pk).exists()
 
 
-def test_unit_admin_grants_a_role_in_own_unit_only(client, unit_a, unit_b, unit_admin_a,
-                                                   make_user):
+def test_unit_admin_grants_a_role_in_own_unit_only(client, unit_a, unit_b, unit_admin_a, make_user):
     """Granting a role in another unit is refused by the form; in one's own unit it is audited."""
     bob = make_user("bob")
     _login(client, unit_admin_a)
@@ -155,11 +173,13 @@ def test_accounts_are_managed_by_the_office_only(client, unit_admin_a, office_ad
     assert _login(client, office_admin).get(url).status_code == 200
 
 
-def test_office_sees_units_without_officer(client, unit_a, unit_b, unit_admin_a, office_admin,
-                                           make_user):
+def test_office_sees_units_without_officer(
+    client, unit_a, unit_b, unit_admin_a, office_admin, make_user
+):
     """The Office's overview marks units with no officer on record; units cannot open it."""
-    filing = services.officer_name(unit=unit_a, officer=make_user("o"), position="科长",
-                                   phone="022-66661111", by=unit_admin_a)
+    filing = services.officer_name(
+        unit=unit_a, officer=make_user("o"), position="科长", phone="022-66661111", by=unit_admin_a
+    )
     services.officer_confirm(filing=filing, by=office_admin)
     url = reverse("admin:units_officer_status")
     assert _login(client, unit_admin_a).get(url).status_code == 403
@@ -169,11 +189,13 @@ def test_office_sees_units_without_officer(client, unit_a, unit_b, unit_admin_a,
     assert not any("经济局" in chunk.split("</tr>")[0] for chunk in missing[1:])
 
 
-def test_office_confirms_a_filing_with_a_date(client, unit_a, unit_admin_a, office_admin,
-                                              make_user):
+def test_office_confirms_a_filing_with_a_date(
+    client, unit_a, unit_admin_a, office_admin, make_user
+):
     """The Office's decision page confirms a pending filing on the chosen date."""
-    filing = services.officer_name(unit=unit_a, officer=make_user("o"), position="科长",
-                                   phone="022-66661111", by=unit_admin_a)
+    filing = services.officer_name(
+        unit=unit_a, officer=make_user("o"), position="科长", phone="022-66661111", by=unit_admin_a
+    )
     url = reverse("admin:units_disclosureofficerfiling_decide", args=[filing.pk])
     assert _login(client, unit_admin_a).post(url, {"confirm": "1"}).status_code == 403
     _login(client, office_admin).post(url, {"confirm": "1", "filing_date": "2099-01-02"})
@@ -186,8 +208,12 @@ def test_filing_for_another_unit_is_refused(client, unit_a, unit_b, unit_admin_a
     """A unit admin cannot name the officer of another unit through the form."""
     response = _login(client, unit_admin_a).post(
         reverse("admin:units_disclosureofficerfiling_add"),
-        {"unit": unit_b.pk, "officer": make_user("o").pk, "position": "科长",
-         "phone": "022-66661111"},
+        {
+            "unit": unit_b.pk,
+            "officer": make_user("o").pk,
+            "position": "科长",
+            "phone": "022-66661111",
+        },
     )
     assert response.status_code == 200
     assert not DisclosureOfficerFiling.objects.exists()
@@ -195,10 +221,24 @@ def test_filing_for_another_unit_is_refused(client, unit_a, unit_b, unit_admin_a
 
 @pytest.fixture
 def two_units_of_entries(unit_a, unit_b, office_admin):
-    audit_record(actor=office_admin, action=AuditAction.CHANGE, obj=unit_a, unit=unit_a,
-                 before={"phone": "1"}, after={"phone": "2"}, label="经济局变更")
-    return audit_record(actor=office_admin, action=AuditAction.CHANGE, obj=unit_b, unit=unit_b,
-                        before={"phone": "3"}, after={"phone": "4"}, label="财政局变更")
+    audit_record(
+        actor=office_admin,
+        action=AuditAction.CHANGE,
+        obj=unit_a,
+        unit=unit_a,
+        before={"phone": "1"},
+        after={"phone": "2"},
+        label="经济局变更",
+    )
+    return audit_record(
+        actor=office_admin,
+        action=AuditAction.CHANGE,
+        obj=unit_b,
+        unit=unit_b,
+        before={"phone": "3"},
+        after={"phone": "4"},
+        label="财政局变更",
+    )
 
 
 def test_unit_admin_sees_only_own_units_audit_entries(client, unit_admin_a, two_units_of_entries):
@@ -207,8 +247,9 @@ def test_unit_admin_sees_only_own_units_audit_entries(client, unit_admin_a, two_
     listing = client.get(reverse("admin:core_auditentry_changelist"))
     assert "经济局变更" in listing.text
     assert "财政局变更" not in listing.text
-    guess = client.get(reverse("admin:core_auditentry_change", args=[two_units_of_entries.pk]),
-                       follow=True)
+    guess = client.get(
+        reverse("admin:core_auditentry_change", args=[two_units_of_entries.pk]), follow=True
+    )
     assert "财政局变更" not in guess.text
     export = client.get(reverse("admin:core_auditentry_export"))
     assert "财政局变更" not in b"".join(export.streaming_content).decode()
@@ -220,8 +261,9 @@ def test_editor_cannot_browse_the_audit_log(client, editor_a, two_units_of_entri
     assert response.status_code == 403
 
 
-def test_office_filters_and_exports_the_audit_log(client, office_admin, unit_b,
-                                                  two_units_of_entries):
+def test_office_filters_and_exports_the_audit_log(
+    client, office_admin, unit_b, two_units_of_entries
+):
     """The Office exports the filtered audit log as CSV with before/after values."""
     _login(client, office_admin)
     response = client.get(reverse("admin:core_auditentry_export"), {"unit__id__exact": unit_b.pk})
@@ -249,8 +291,9 @@ def test_login_is_locked_after_repeated_failures(client, unit_admin_a, settings)
     url = reverse("admin:login")
     for _ in range(settings.AXES_FAILURE_LIMIT):
         client.post(url, {"username": "admin-a", "password": "wrong"}, REMOTE_ADDR="10.0.0.9")
-    response = client.post(url, {"username": "admin-a", "password": PASSWORD},
-                           REMOTE_ADDR="10.0.0.9")
+    response = client.post(
+        url, {"username": "admin-a", "password": PASSWORD}, REMOTE_ADDR="10.0.0.9"
+    )
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
 

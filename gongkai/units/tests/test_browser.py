@@ -15,10 +15,16 @@ pytestmark = [pytest.mark.browser]
 
 @pytest.fixture
 def seeded(transactional_db, make_user):
-    unit = Unit.objects.create(code="JJJ", name_zh="经济局", name_en="Economic Bureau",
-                               kind=UnitKind.DEPARTMENT, phone="022-66668888")
-    other = Unit.objects.create(code="CZJ", name_zh="财政局", name_en="Finance Bureau",
-                                kind=UnitKind.DEPARTMENT)
+    unit = Unit.objects.create(
+        code="JJJ",
+        name_zh="经济局",
+        name_en="Economic Bureau",
+        kind=UnitKind.DEPARTMENT,
+        phone="022-66668888",
+    )
+    other = Unit.objects.create(
+        code="CZJ", name_zh="财政局", name_en="Finance Bureau", kind=UnitKind.DEPARTMENT
+    )
     make_user("jjj-admin", unit, Role.UNIT_ADMIN)
     return unit, other
 

@@ -1,4 +1,4 @@
-"""Unit, leader, role and disclosure-officer services: permissions, validation, audit (#2, R-1.1, R-6.1)."""
+"""Services of units, leaders, roles and officer filings (#2, R-1.1, R-6.1)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,10 @@ from gongkai.units.models import DisclosureOfficerFiling, FilingStatus, Leader, 
 
 
 def test_unit_admin_changes_own_unit_and_the_change_is_audited(unit_a, unit_admin_a):
-    """A unit admin edits their unit's agency information; the audit entry holds before and after."""
-    services.unit_update(unit=unit_a, by=unit_admin_a, changes={"office_hours": "工作日 9:00—17:00"})
+    """A unit admin edits their unit's agency information; the audit keeps before/after."""
+    services.unit_update(
+        unit=unit_a, by=unit_admin_a, changes={"office_hours": "工作日 9:00—17:00"}
+    )
 
     unit_a.refresh_from_db()
     assert unit_a.office_hours == "工作日 9:00—17:00"
@@ -62,11 +64,16 @@ def test_office_changes_any_unit(unit_b, office_admin):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("phone", "12345678901234"), ("phone", "abc"), ("fax", "022-123"),
-     ("email", "not-an-email"), ("postcode", "3004670")],
+    [
+        ("phone", "12345678901234"),
+        ("phone", "abc"),
+        ("fax", "022-123"),
+        ("email", "not-an-email"),
+        ("postcode", "3004670"),
+    ],
 )
 def test_invalid_contact_data_is_refused_and_nothing_saved(unit_a, unit_admin_a, field, value):
-    """Invalid phone, fax, e-mail or postcode is refused with a field error; nothing is half-saved."""
+    """Invalid phone, fax, e-mail or postcode is refused per field; nothing is half-saved."""
     with pytest.raises(ValidationError) as caught:
         services.unit_update(
             unit=unit_a, by=unit_admin_a, changes={"address": "新地址", field: value}
@@ -87,8 +94,15 @@ def test_phone_numbers_are_stored_in_standard_form(unit_a, unit_admin_a):
 def test_invalid_unit_code_is_refused(office_admin):
     """A unit code must be capital letters or digits starting with a letter."""
     with pytest.raises(ValidationError) as caught:
-        services.unit_create(by=office_admin, data={
-            "code": "jj-1", "name_zh": "测试局", "name_en": "Test", "kind": UnitKind.DEPARTMENT})
+        services.unit_create(
+            by=office_admin,
+            data={
+                "code": "jj-1",
+                "name_zh": "测试局",
+                "name_en": "Test",
+                "kind": UnitKind.DEPARTMENT,
+            },
+        )
     assert "code" in caught.value.message_dict
     assert not Unit.objects.filter(name_zh="测试局").exists()
 
@@ -96,9 +110,16 @@ def test_invalid_unit_code_is_refused(office_admin):
 def test_invalid_credit_code_is_refused(office_admin):
     """A unified social credit code with a wrong check character is refused."""
     with pytest.raises(ValidationError) as caught:
-        services.unit_create(by=office_admin, data={
-            "code": "TST", "name_zh": "测试局", "name_en": "Test", "kind": UnitKind.DEPARTMENT,
-            "credit_code": "11120116MB15661300"})
+        services.unit_create(
+            by=office_admin,
+            data={
+                "code": "TST",
+                "name_zh": "测试局",
+                "name_en": "Test",
+                "kind": UnitKind.DEPARTMENT,
+                "credit_code": "11120116MB15661300",
+            },
+        )
     assert "credit_code" in caught.value.message_dict
 
 
@@ -107,9 +128,16 @@ def test_valid_credit_code_is_accepted(office_admin):
     from gongkai.core.validators import credit_code_check_char
 
     body = "11120116MB1566130"
-    unit = services.unit_create(by=office_admin, data={
-        "code": "TST", "name_zh": "测试局", "name_en": "Test", "kind": UnitKind.DEPARTMENT,
-        "credit_code": body + credit_code_check_char(body)})
+    unit = services.unit_create(
+        by=office_admin,
+        data={
+            "code": "TST",
+            "name_zh": "测试局",
+            "name_en": "Test",
+            "kind": UnitKind.DEPARTMENT,
+            "credit_code": body + credit_code_check_char(body),
+        },
+    )
     assert unit.pk
 
 
@@ -128,20 +156,25 @@ def test_provider_needs_a_supervising_unit(office_admin, unit_a):
 def test_only_the_office_creates_units(unit_admin_a):
     """Unit admins cannot create units."""
     with pytest.raises(AccessDenied):
-        services.unit_create(by=unit_admin_a, data={
-            "code": "NEW", "name_zh": "新局", "name_en": "New", "kind": UnitKind.DEPARTMENT})
+        services.unit_create(
+            by=unit_admin_a,
+            data={"code": "NEW", "name_zh": "新局", "name_en": "New", "kind": UnitKind.DEPARTMENT},
+        )
 
 
 def test_leader_changes_are_scoped_and_audited(unit_a, unit_b, unit_admin_a):
     """A unit admin adds leaders to their own unit only."""
     leader = services.leader_save(
-        leader=Leader(unit=unit_a, name="张三", title="局长", portfolio="主持全面工作"), by=unit_admin_a
+        leader=Leader(unit=unit_a, name="张三", title="局长", portfolio="主持全面工作"),
+        by=unit_admin_a,
     )
-    assert AuditEntry.objects.filter(object_type="units.Leader", object_id=str(leader.pk),
-                                     action=AuditAction.CREATE).exists()
+    assert AuditEntry.objects.filter(
+        object_type="units.Leader", object_id=str(leader.pk), action=AuditAction.CREATE
+    ).exists()
     with pytest.raises(AccessDenied):
         services.leader_save(
-            leader=Leader(unit=unit_b, name="李四", title="局长", portfolio="x"), by=unit_admin_a)
+            leader=Leader(unit=unit_b, name="李四", title="局长", portfolio="x"), by=unit_admin_a
+        )
 
     other = Leader.objects.create(unit=unit_b, name="王五", title="局长", portfolio="x")
     other.unit = unit_a  # moving B's leader into A needs rights in B too
@@ -154,8 +187,9 @@ def test_leader_changes_are_scoped_and_audited(unit_a, unit_b, unit_admin_a):
 def test_role_grant_and_revoke_are_audited_and_scoped(unit_a, unit_b, unit_admin_a, make_user):
     """Unit admins grant and revoke roles in their unit only; each change is logged."""
     bob = make_user("bob")
-    membership = services.membership_grant(user=bob, unit=unit_a, role=Role.REVIEWER,
-                                           by=unit_admin_a)
+    membership = services.membership_grant(
+        user=bob, unit=unit_a, role=Role.REVIEWER, by=unit_admin_a
+    )
     again = services.membership_grant(user=bob, unit=unit_a, role=Role.REVIEWER, by=unit_admin_a)
     assert again.pk == membership.pk
     assert AuditEntry.objects.filter(action=AuditAction.ROLE_GRANT).count() == 1
@@ -171,16 +205,18 @@ def test_role_grant_and_revoke_are_audited_and_scoped(unit_a, unit_b, unit_admin
 
 
 def _name(unit, officer, by):
-    return services.officer_name(unit=unit, officer=officer, position="科长",
-                                 phone="022-66661111", by=by)
+    return services.officer_name(
+        unit=unit, officer=officer, position="科长", phone="022-66661111", by=by
+    )
 
 
 def _queued_mail_recipients() -> list[list[str]]:
     """Recipients of the e-mail jobs waiting in the job queue, oldest first."""
     return [
         job.args_kwargs["args"][2]
-        for job in DBTaskResult.objects.filter(task_path="gongkai.core.tasks.send_email")
-        .order_by("enqueued_at")
+        for job in DBTaskResult.objects.filter(task_path="gongkai.core.tasks.send_email").order_by(
+            "enqueued_at"
+        )
     ]
 
 
@@ -197,8 +233,7 @@ def test_officer_filing_confirmed_by_office_with_date_and_history_kept(
     assert unit_a in selectors.units_without_officer()
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.officer_confirm(filing=filing, by=office_admin,
-                                 filing_date=timezone.localdate())
+        services.officer_confirm(filing=filing, by=office_admin, filing_date=timezone.localdate())
     filing.refresh_from_db()
     assert filing.status == FilingStatus.CONFIRMED
     assert filing.filing_date == timezone.localdate()
@@ -236,8 +271,11 @@ def test_filing_date_before_naming_is_refused(unit_a, unit_admin_a, office_admin
     """The Office cannot back-date a filing before the unit named the officer."""
     filing = _name(unit_a, make_user("o"), unit_admin_a)
     with pytest.raises(ValidationError):
-        services.officer_confirm(filing=filing, by=office_admin,
-                                 filing_date=timezone.localdate() - datetime.timedelta(days=3))
+        services.officer_confirm(
+            filing=filing,
+            by=office_admin,
+            filing_date=timezone.localdate() - datetime.timedelta(days=3),
+        )
     filing.refresh_from_db()
     assert filing.status == FilingStatus.PENDING
 
@@ -266,8 +304,9 @@ def test_officer_on_record_cannot_lose_the_role(unit_a, unit_admin_a, office_adm
 def test_invalid_officer_phone_is_refused(unit_a, unit_admin_a, make_user):
     """A filing with an invalid phone number is refused and nothing is stored."""
     with pytest.raises(ValidationError) as caught:
-        services.officer_name(unit=unit_a, officer=make_user("o"), position="科长",
-                              phone="123", by=unit_admin_a)
+        services.officer_name(
+            unit=unit_a, officer=make_user("o"), position="科长", phone="123", by=unit_admin_a
+        )
     assert "phone" in caught.value.message_dict
     assert not DisclosureOfficerFiling.objects.exists()
     assert not Membership.objects.filter(role=Role.DISCLOSURE_OFFICER).exists()
