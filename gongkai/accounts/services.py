@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from axes.models import AccessAttempt
+from axes.utils import reset as axes_reset
 from django.db import transaction
+from django.db.models import Sum
 
 from gongkai.accounts.models import User
 from gongkai.accounts.permissions import OfficePerm, require_office
@@ -35,9 +38,55 @@ def account_save(
             before=before,
             after=after,
             via=via,
-            note="密码已更改 / password changed" if password_changed else "",
+            note="密码已更改 / password changed" if password_changed and old else "",
         )
     return account
+
+
+def account_password_changed(*, account: User, by: User, via: str = "web") -> None:
+    """Record that ``account``'s password was just set or removed (never the password itself).
+
+    Call it in the transaction that saved the new password: a refusal rolls the change back.
+    Staff may change their own password; only the Office may change another's.
+    """
+    if by.pk != account.pk or not by.is_active:
+        require_office(by, OfficePerm.ACCOUNT_MANAGE)
+    audit_record(
+        actor=by,
+        action=AuditAction.CHANGE,
+        obj=account,
+        via=via,
+        note=(
+            "密码已更改 / password changed"
+            if account.has_usable_password()
+            else "已停用密码登录 / password sign-in disabled"
+        ),
+    )
+
+
+def account_unlock(*, account: User, by: User, via: str = "web") -> int:
+    """Clear the failed sign-ins of ``account`` so that it can sign in again (the Office only).
+
+    Lifts a lockout from every address. Returns how many failed sign-in records were
+    cleared; when there were none nothing changes and nothing is audited.
+    """
+    require_office(by, OfficePerm.ACCOUNT_MANAGE)
+    with transaction.atomic():
+        failures = AccessAttempt.objects.filter(username=account.username).aggregate(
+            n=Sum("failures_since_start")
+        )["n"]
+        cleared = axes_reset(username=account.username)
+        if cleared:
+            audit_record(
+                actor=by,
+                action=AuditAction.CHANGE,
+                obj=account,
+                before={"failed_sign_ins": failures or 0},
+                after={"failed_sign_ins": 0},
+                via=via,
+                note="解除登录锁定 / sign-in unlocked",
+            )
+    return cleared
 
 
 def account_create_office_admin(

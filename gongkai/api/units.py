@@ -160,9 +160,21 @@ class UnitChangesIn(Schema):
 
 TEXT_FIELDS = frozenset(
     {
-        "name_zh", "name_en", "short_name", "functions", "functions_en", "address",
-        "postcode", "office_hours", "phone", "fax", "email", "website", "code",
-        "credit_code", "kind",
+        "name_zh",
+        "name_en",
+        "short_name",
+        "functions",
+        "functions_en",
+        "address",
+        "postcode",
+        "office_hours",
+        "phone",
+        "fax",
+        "email",
+        "website",
+        "code",
+        "credit_code",
+        "kind",
     }
 )
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from gongkai.accounts.admin_base import UnitScopedAdmin
 from gongkai.accounts.models import User
 from gongkai.accounts.permissions import Perm, is_office, units_where
-from gongkai.units import selectors, services
+from gongkai.units import importing, selectors, services
 from gongkai.units.models import DisclosureOfficerFiling, FilingStatus, Leader, Unit
 
 
@@ -69,6 +69,7 @@ class UnitAdmin(UnitScopedAdmin):
     list_filter = ["kind", "is_active", OfficerStatusFilter]
     search_fields = ["code", "name_zh", "name_en", "short_name"]
     inlines = [LeaderInline]
+    change_list_template = "admin/units/unit/change_list.html"
     fieldsets = [
         (
             _("Identity"),
@@ -150,8 +151,43 @@ class UnitAdmin(UnitScopedAdmin):
                 self.admin_site.admin_view(self.officer_status_view),
                 name="units_officer_status",
             ),
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="units_unit_import",
+            ),
             *super().get_urls(),
         ]
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        # The import link is for those who may edit some unit (Office and unit admins).
+        extra_context = {
+            "can_import_units": self.has_change_permission(request),
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload an XLSX or CSV sheet of units; every row goes through the unit services."""
+        if not self.has_change_permission(request):  # Perm.UNIT_EDIT in some unit
+            raise PermissionDenied
+        form = importing.ImportForm(request.POST or None, request.FILES or None)
+        report = None
+        if request.method == "POST" and form.is_valid():
+            report = importing.import_units(
+                rows=form.cleaned_data["rows"],
+                by=request.user,  # type: ignore[arg-type]
+                dry_run=form.cleaned_data["dry_run"],
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import units"),
+            "form": form,
+            "report": report,
+            "columns": list(importing.COLUMNS.items()),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/units/unit/import.html", context)
 
     def officer_status_view(self, request: HttpRequest) -> HttpResponse:
         """The Office's overview: every unit's disclosure officer on record, and who has none."""

@@ -17,8 +17,11 @@ from gongkai.units.models import Leader, Unit, UnitKind
 @pytest.fixture
 def provider(unit_a) -> Unit:
     return Unit.objects.create(
-        code="SCHOOL1", name_zh="生态城第一学校", name_en="Eco-City School No. 1",
-        kind=UnitKind.PROVIDER, supervising_unit=unit_a,
+        code="SCHOOL1",
+        name_zh="生态城第一学校",
+        name_en="Eco-City School No. 1",
+        kind=UnitKind.PROVIDER,
+        supervising_unit=unit_a,
     )
 
 
@@ -51,8 +54,9 @@ def _patch(client: Client, code: str, body: dict, **extra):
 def test_unit_list_is_public_and_shows_active_units(client, unit_a, unit_b, provider):
     """GET /api/v1/units lists active units with stable field names, paginated."""
     # given
-    Unit.objects.create(code="OLD", name_zh="旧局", name_en="Old", kind="department",
-                        is_active=False)
+    Unit.objects.create(
+        code="OLD", name_zh="旧局", name_en="Old", kind="department", is_active=False
+    )
 
     # when
     response = client.get("/api/v1/units")
@@ -65,9 +69,18 @@ def test_unit_list_is_public_and_shows_active_units(client, unit_a, unit_b, prov
     assert set(codes) == {"JJJ", "CZJ", "SCHOOL1"}
     jjj = next(item for item in body["items"] if item["code"] == "JJJ")
     assert jjj == {
-        "code": "JJJ", "kind": "department", "name_zh": "经济局", "name_en": "JJJ Bureau",
-        "supervising_unit": None, "address": "", "postcode": "", "office_hours": "",
-        "phone": "022-66668888", "fax": "", "email": "jjj@example.gov.cn", "website": "",
+        "code": "JJJ",
+        "kind": "department",
+        "name_zh": "经济局",
+        "name_en": "JJJ Bureau",
+        "supervising_unit": None,
+        "address": "",
+        "postcode": "",
+        "office_hours": "",
+        "phone": "022-66668888",
+        "fax": "",
+        "email": "jjj@example.gov.cn",
+        "website": "",
     }
     school = next(item for item in body["items"] if item["code"] == "SCHOOL1")
     assert school["supervising_unit"] == "JJJ"
@@ -85,10 +98,16 @@ def test_unit_list_is_paginated_with_limit_and_offset(client, unit_a, unit_b, pr
 
 def test_unit_list_uses_a_constant_number_of_queries(client, unit_a):
     """The list makes as many queries for 30 units as for 3."""
+
     def make(count: int) -> None:
         for i in range(count):
-            Unit.objects.create(code=f"U{i:03d}", name_zh=f"单位{i}", name_en=f"Unit {i}",
-                                kind=UnitKind.PROVIDER, supervising_unit=unit_a)
+            Unit.objects.create(
+                code=f"U{i:03d}",
+                name_zh=f"单位{i}",
+                name_en=f"Unit {i}",
+                kind=UnitKind.PROVIDER,
+                supervising_unit=unit_a,
+            )
 
     make(3)
     with CaptureQueriesContext(connection) as few:
@@ -127,8 +146,9 @@ def test_unit_detail_is_public_with_agency_information(client, described_unit, p
 
 def test_unit_detail_of_inactive_or_unknown_unit_is_404(client, db):
     """An inactive or unknown unit is not found, with a bilingual detail."""
-    Unit.objects.create(code="OLD", name_zh="旧局", name_en="Old", kind="department",
-                        is_active=False)
+    Unit.objects.create(
+        code="OLD", name_zh="旧局", name_en="Old", kind="department", is_active=False
+    )
 
     for code in ("OLD", "NOPE"):
         response = client.get(f"/api/v1/units/{code}")
@@ -157,18 +177,24 @@ def test_unit_admin_changes_own_unit_and_it_is_audited(client, unit_a, unit_admi
     client.force_login(unit_admin_a)
 
     # when
-    response = _patch(client, "JJJ", {
-        "address": "和旭路276号", "phone": "022 6666 1234",
-        "internal_structure": [{"name": "综合科", "duties": "日常事务"}, {"name": "规划科"}],
-        "subordinate_units": ["投资促进中心", "  "],
-    })
+    response = _patch(
+        client,
+        "JJJ",
+        {
+            "address": "和旭路276号",
+            "phone": "022 6666 1234",
+            "internal_structure": [{"name": "综合科", "duties": "日常事务"}, {"name": "规划科"}],
+            "subordinate_units": ["投资促进中心", "  "],
+        },
+    )
 
     # then
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["address"] == "和旭路276号"
     assert body["internal_structure"] == [
-        {"name": "综合科", "duties": "日常事务"}, {"name": "规划科", "duties": ""},
+        {"name": "综合科", "duties": "日常事务"},
+        {"name": "规划科", "duties": ""},
     ]
     assert body["subordinate_units"] == [{"code": None, "name_zh": "投资促进中心", "name_en": ""}]
     unit_a.refresh_from_db()

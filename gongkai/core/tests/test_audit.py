@@ -11,8 +11,14 @@ from gongkai.core.models import AppendOnlyError, AuditAction, AuditEntry
 
 @pytest.fixture
 def entry(unit_a, office_admin) -> AuditEntry:
-    return audit_record(actor=office_admin, action=AuditAction.CHANGE, obj=unit_a, unit=unit_a,
-                        before={"phone": "1"}, after={"phone": "2"})
+    return audit_record(
+        actor=office_admin,
+        action=AuditAction.CHANGE,
+        obj=unit_a,
+        unit=unit_a,
+        before={"phone": "1"},
+        after={"phone": "2"},
+    )
 
 
 def test_entries_cannot_be_changed_or_deleted_through_the_application(entry):

@@ -36,8 +36,12 @@ def full_unit(unit_a) -> Unit:
 @pytest.fixture
 def provider(unit_a) -> Unit:
     return Unit.objects.create(
-        code="SCHOOL1", name_zh="生态城第一学校", name_en="Eco-City School No. 1",
-        kind=UnitKind.PROVIDER, supervising_unit=unit_a, phone="022-66661111",
+        code="SCHOOL1",
+        name_zh="生态城第一学校",
+        name_en="Eco-City School No. 1",
+        kind=UnitKind.PROVIDER,
+        supervising_unit=unit_a,
+        phone="022-66661111",
         address="中新天津生态城学校路1号",
     )
 
@@ -45,7 +49,10 @@ def provider(unit_a) -> Unit:
 @pytest.fixture
 def inactive_unit(db) -> Unit:
     return Unit.objects.create(
-        code="OLD", name_zh="已撤销局", name_en="Abolished Bureau", kind=UnitKind.DEPARTMENT,
+        code="OLD",
+        name_zh="已撤销局",
+        name_en="Abolished Bureau",
+        kind=UnitKind.DEPARTMENT,
         is_active=False,
     )
 
@@ -172,7 +179,7 @@ def test_directory_shows_the_supervising_unit_of_a_provider(client, unit_a, prov
     """A public service provider in the directory names and links its supervising unit."""
     html = _html(client.get("/en/units/"))
 
-    card = html[html.index("Eco-City School No. 1"):]
+    card = html[html.index("Eco-City School No. 1") :]
     assert "Supervising unit" in card
     assert '<a href="/en/units/JJJ/">JJJ Bureau</a>' in card
 
@@ -212,8 +219,13 @@ def test_unit_page_shows_contacts(client, full_unit):
     html = _html(client.get("/units/JJJ/"))
 
     for value in (
-        full_unit.address, "300467", "工作日 9:00–17:00", full_unit.phone, full_unit.fax,
-        'href="mailto:jjj@example.gov.cn"', 'href="https://jjj.example.gov.cn/"',
+        full_unit.address,
+        "300467",
+        "工作日 9:00–17:00",
+        full_unit.phone,
+        full_unit.fax,
+        'href="mailto:jjj@example.gov.cn"',
+        'href="https://jjj.example.gov.cn/"',
     ):
         assert value in html
 
@@ -222,7 +234,7 @@ def test_provider_page_shows_its_supervising_unit(client, unit_a, provider):
     """A public service provider's page names its supervising unit with a link."""
     html = _html(client.get("/units/SCHOOL1/"))
 
-    section = html[html.index('id="supervising-unit"'):]
+    section = html[html.index('id="supervising-unit"') :]
     assert '<a href="/units/JJJ/">经济局</a>' in section
 
 
@@ -278,9 +290,13 @@ def _make_units(count: int, supervisor: Unit) -> None:
     for i in range(count):
         kind = kinds[i % 3]
         unit = Unit.objects.create(
-            code=f"U{i:03d}", name_zh=f"单位{i}", name_en=f"Unit {i}", kind=kind,
+            code=f"U{i:03d}",
+            name_zh=f"单位{i}",
+            name_en=f"Unit {i}",
+            kind=kind,
             supervising_unit=supervisor if kind == UnitKind.PROVIDER else None,
-            phone="022-66668888", address=f"地址{i}",
+            phone="022-66668888",
+            address=f"地址{i}",
         )
         Leader.objects.create(unit=unit, name=f"领导{i}", title="主任", portfolio="全面工作")
 

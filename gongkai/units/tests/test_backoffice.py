@@ -303,3 +303,10 @@ def test_login_succeeds_with_right_password(client, unit_admin_a):
     response = client.post(reverse("admin:login"), {"username": "admin-a", "password": PASSWORD})
     assert response.status_code == 302
     assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_office_home_links_to_the_officer_overview(client, office_admin, unit_admin_a):
+    """The Office's back-office home links to the officer overview; a unit admin's does not."""
+    overview = reverse("admin:units_officer_status")
+    assert overview in _login(client, office_admin).get(reverse("admin:index")).text
+    assert overview not in _login(client, unit_admin_a).get(reverse("admin:index")).text
