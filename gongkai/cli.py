@@ -39,7 +39,14 @@ Django 的管理命令也都可以直接使用 / every Django management command
 """
 
 # Our names for commands whose Django name is different.
-ALIASES = {"check": "check_deploy", "django-check": "check", "import-units": "import_units"}
+ALIASES = {
+    "check": "check_deploy",
+    "django-check": "check",
+    "import-units": "import_units",
+    "import-calendar": "import_calendar",
+    "import-documents": "import_documents",
+    "export-catalogue": "export_catalogue",
+}
 
 
 class Abort(Exception):

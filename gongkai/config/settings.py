@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "gongkai.core",
     "gongkai.accounts",
     "gongkai.units",
+    "gongkai.library",
     "gongkai.portal",
     "gongkai.api",
 ]
@@ -207,4 +208,21 @@ LOGGING = {
 
 # Jurisdiction: shown in the portal header and documents.
 GONGKAI_SITE_NAME = _("Sino-Singapore Tianjin Eco-City government information disclosure")
-FORMS_URLFIELD_ASSUME_HTTPS = True
+
+# --- Library rules (configurable per jurisdiction; REGULATION.md §2, §6) ---------------
+GONGKAI_LIBRARY = {
+    # A normative document needs a valid-until date, at most this many years after it
+    # takes effect (signed date when there is no effective date).
+    "NORMATIVE_MAX_YEARS": env.env_int("GONGKAI_NORMATIVE_MAX_YEARS", 5),
+    # Titles with these words (暂行 provisional, 试行 trial) get the shorter limit.
+    "PROVISIONAL_WORDS": env.env_list("GONGKAI_PROVISIONAL_WORDS", ["暂行", "试行"]),
+    "PROVISIONAL_MAX_YEARS": env.env_int("GONGKAI_PROVISIONAL_MAX_YEARS", 2),
+    # Proactive information is due on the portal within this many working days (Art. 26).
+    "PUBLISH_WITHIN_WORKING_DAYS": env.env_int("GONGKAI_PUBLISH_WITHIN_WORKING_DAYS", 20),
+    # "Due soon" when at most this many working days remain.
+    "DUE_SOON_WORKING_DAYS": env.env_int("GONGKAI_DUE_SOON_WORKING_DAYS", 5),
+    # Expiry reminders to the owning unit: months / days before valid-until.
+    "EXPIRY_NOTICES": [("6m", 6, 0), ("1m", 1, 0), ("1w", 0, 7)],
+    # Attachments: size limit per file.
+    "ATTACHMENT_MAX_BYTES": env.env_int("GONGKAI_ATTACHMENT_MAX_MB", 50) * 1024 * 1024,
+}

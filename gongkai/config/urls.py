@@ -23,7 +23,10 @@ urlpatterns += i18n_patterns(
         admin.site.admin_view(AuditedPasswordChangeView.as_view()),
         name="backoffice_password_change",
     ),
+    path("backoffice/library/", include("gongkai.library.urls")),
+    path("backoffice/exports/", include("gongkai.library.export_urls")),
     path("backoffice/", admin.site.urls),
+    path("campaigns/", include("gongkai.campaigns.urls")),
     path("", include("gongkai.portal.urls")),
     prefix_default_language=False,
 )

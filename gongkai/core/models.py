@@ -1,4 +1,4 @@
-"""Shared models: the append-only audit log and the job scheduler's state."""
+"""Shared models: the append-only audit log, the job scheduler's state, the working-day calendar."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -111,3 +112,92 @@ class ScheduledJob(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CalendarSource(models.TextChoices):
+    PACKAGE = "chinesecalendar", _("chinesecalendar package")
+    IMPORT = "import", _("imported notice")
+    ADMIN = "admin", _("administrator correction")
+
+
+class CalendarDayKind(models.TextChoices):
+    HOLIDAY = "holiday", _("public holiday")
+    MAKEUP_WORKDAY = "makeup_workday", _("make-up working day")
+    WORKDAY_OVERRIDE = "workday_override", _("working day (correction)")
+    REST_OVERRIDE = "rest_override", _("rest day (correction)")
+
+
+class CalendarYear(models.Model):
+    """One year of the working-day calendar: whether its official notice is on record.
+
+    Deadlines that count days of a year without a confirmed row are computed on plain
+    weekdays and marked "calendar not yet confirmed". ``revision`` grows with every
+    change to the year: the calendar cache (``core/calendar.py``) compares the sum over
+    all years to see changes made by other processes. Rows are never deleted.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    confirmed = models.BooleanField(_("confirmed"), default=False)
+    source = models.CharField(_("source"), max_length=20, choices=CalendarSource.choices)
+    notice = models.TextField(
+        _("notice"), blank=True, help_text=_("The official notice, e.g. 国办发明电〔2025〕7号.")
+    )
+    revision = models.PositiveIntegerField(_("revision"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """A day that differs from the plain rule (Monday to Friday work, weekends rest).
+
+    Holidays on weekdays and make-up working days on weekends (调休) from the
+    official notice, and single corrections by the Office. A day that follows the
+    plain rule is never stored.
+    """
+
+    date = models.DateField(_("date"), unique=True)
+    is_working_day = models.BooleanField(_("working day"))
+    kind = models.CharField(_("kind"), max_length=20, choices=CalendarDayKind.choices)
+    name = models.CharField(_("holiday name"), max_length=100, blank=True)
+    source = models.CharField(_("source"), max_length=20, choices=CalendarSource.choices)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(is_working_day=False, kind__in=["holiday", "rest_override"])
+                    | models.Q(is_working_day=True, kind__in=["makeup_workday", "workday_override"])
+                ),
+                name="core_calendarday_kind_matches_working",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return " ".join(filter(None, [self.date.isoformat(), self.name, self.get_kind_display()]))

@@ -1,0 +1,103 @@
+"""Reads of government information: scoped lists for staff, public reads, timeliness."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from gongkai.accounts.permissions import Perm, scope, unit_ids_where
+from gongkai.library.choices import DisclosureAttribute, PublicationState
+from gongkai.library.models import Document, DocumentChange, DocumentRelation
+
+
+def documents_for(user: Any, perm: Perm = Perm.UNIT_VIEW_INTERNAL) -> QuerySet[Document]:
+    """The documents ``user`` may see in the back office: those of their units (owner or
+    joint issuer), everything for the Office."""
+    ids = unit_ids_where(user, perm)
+    documents = Document.objects.select_related("unit")
+    if ids is None:
+        return documents
+    return documents.filter(Q(unit__in=ids) | Q(co_issuers__in=ids)).distinct()
+
+
+def document_for(user: Any, pk: int, perm: Perm = Perm.UNIT_VIEW_INTERNAL) -> Document:
+    """One document if ``user`` may see it; ``Document.DoesNotExist`` otherwise."""
+    return scope(user, perm, Document.objects.select_related("unit")).get(pk=pk)
+
+
+PUBLIC_STATES = [PublicationState.PUBLISHED, PublicationState.WITHDRAWN]
+
+
+def public_documents() -> QuerySet[Document]:
+    return Document.objects.filter(state__in=PUBLIC_STATES).select_related("unit")
+
+
+def public_document(index_number: str) -> Document:
+    """A published (or withdrawn) document with what its page shows."""
+    relations_out = DocumentRelation.objects.filter(target__state__in=PUBLIC_STATES)
+    relations_in = DocumentRelation.objects.filter(source__state__in=PUBLIC_STATES)
+    return (
+        public_documents()
+        .prefetch_related(
+            "co_issuers",
+            "attachments",
+            "key_area_links",
+            Prefetch("outgoing_relations", queryset=relations_out.select_related("target")),
+            Prefetch("incoming_relations", queryset=relations_in.select_related("source")),
+            Prefetch("changes", queryset=DocumentChange.objects.filter(is_public=True)),
+        )
+        .get(index_number=index_number)
+    )
+
+
+def superseded_by(document: Document) -> list[DocumentRelation]:
+    """The published documents that repealed, revised or replaced ``document`` (for the banner)."""
+    return [
+        r for r in document.incoming_relations.all() if r.kind in {"repeals", "revises", "replaces"}
+    ]
+
+
+@dataclass(frozen=True)
+class TimelinessItem:
+    document: Document
+    due: datetime.date
+    confirmed: bool
+    working_days_left: int  # negative when late
+
+
+def timeliness(
+    documents: QuerySet[Document], today: datetime.date | None = None
+) -> tuple[list[TimelinessItem], list[TimelinessItem]]:
+    """Proactive information not yet on the portal, due within N working days of its signed
+    date (Art. 26): (late, due soon). Uses the official working-day calendar."""
+    from gongkai.core.calendar import working_calendar
+
+    calendar = working_calendar()  # one snapshot for every deadline on the page
+
+    rules: dict[str, Any] = settings.GONGKAI_LIBRARY
+    within = int(rules["PUBLISH_WITHIN_WORKING_DAYS"])
+    soon_days = int(rules["DUE_SOON_WORKING_DAYS"])
+    today = today or timezone.localdate()
+    late: list[TimelinessItem] = []
+    soon: list[TimelinessItem] = []
+    pending = documents.filter(
+        attribute=DisclosureAttribute.PROACTIVE,
+        signed_date__isnull=False,
+        state__in=[PublicationState.DRAFT, PublicationState.IN_REVIEW],
+    ).order_by("signed_date", "id")
+    for document in pending:
+        signed: datetime.date = document.signed_date  # type: ignore[assignment]  # filtered
+        deadline = calendar.add_working_days(signed, within)
+        if deadline.date < today:
+            left = -calendar.working_days_between(deadline.date, today)
+            late.append(TimelinessItem(document, deadline.date, deadline.confirmed, left))
+        else:
+            left = calendar.working_days_between(today, deadline.date)
+            if left <= soon_days:
+                soon.append(TimelinessItem(document, deadline.date, deadline.confirmed, left))
+    return late, soon
