@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "gongkai.accounts",
     "gongkai.units",
     "gongkai.library",
+    "gongkai.campaigns",
     "gongkai.portal",
     "gongkai.api",
 ]

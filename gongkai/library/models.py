@@ -103,6 +103,9 @@ class Document(models.Model):
         indexes = [
             models.Index(fields=["unit", "state"]),
             models.Index(fields=["kind", "validity"]),
+            # Portal lists and the catalogue read these without touching the long body.
+            models.Index(fields=["state", "-published_at", "-id"], name="document_public_list"),
+            models.Index(fields=["state", "-signed_date", "-id"], name="document_catalogue"),
         ]
 
     def __str__(self) -> str:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from gongkai.accounts.models import Membership, Role
 from gongkai.core.jobs import enqueue_on_commit
 from gongkai.core.tasks import send_email
-from gongkai.library.choices import Validity
+from gongkai.library.choices import PublicationState, Validity
 from gongkai.library.models import Document, ExpiryNotice
 
 
@@ -37,7 +37,10 @@ def due_notices(today: datetime.date) -> list[tuple[Document, str]]:
     horizon = _lead_date(today, leads[-1][1], leads[-1][2])
     documents = list(
         Document.objects.filter(
-            validity=Validity.IN_FORCE, valid_until__gte=today, valid_until__lte=horizon
+            validity=Validity.IN_FORCE,
+            state=PublicationState.PUBLISHED,  # drafts are not in force for anyone yet
+            valid_until__gte=today,
+            valid_until__lte=horizon,
         ).select_related("unit")
     )
     sent = set(

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from gongkai.accounts.permissions import Perm, scope, unit_ids_where
+from gongkai.accounts.permissions import Perm, unit_ids_where
 from gongkai.library.choices import DisclosureAttribute, PublicationState
 from gongkai.library.models import Document, DocumentChange, DocumentRelation
 
@@ -26,8 +26,8 @@ def documents_for(user: Any, perm: Perm = Perm.UNIT_VIEW_INTERNAL) -> QuerySet[D
 
 
 def document_for(user: Any, pk: int, perm: Perm = Perm.UNIT_VIEW_INTERNAL) -> Document:
-    """One document if ``user`` may see it; ``Document.DoesNotExist`` otherwise."""
-    return scope(user, perm, Document.objects.select_related("unit")).get(pk=pk)
+    """One document if ``user`` may see it (owner or joint issuer); DoesNotExist otherwise."""
+    return documents_for(user, perm).get(pk=pk)
 
 
 PUBLIC_STATES = [PublicationState.PUBLISHED, PublicationState.WITHDRAWN]

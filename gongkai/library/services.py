@@ -78,6 +78,11 @@ RELATION_EFFECT = {
 }
 
 
+# How the public history names what a newer document did to this one.
+RELATION_NOTE_ZH = {"repeals": "废止", "revises": "修改", "replaces": "替代"}
+RELATION_NOTE_EN = {"repeals": "repealed", "revises": "revised", "replaces": "replaced"}
+
+
 def rules() -> dict[str, Any]:
     return settings.GONGKAI_LIBRARY
 
@@ -460,8 +465,17 @@ def document_confidentiality_review(
 
 
 def _apply_relations(document: Document, by: User | None, via: str) -> None:
-    """A published document that repeals/revises/replaces others changes their validity."""
-    for relation in document.outgoing_relations.filter(applied=False).select_related("target"):
+    """A published document that repeals/revises/replaces others changes their validity.
+
+    A target in another unit needs the publisher's publish permission there (the system,
+    ``by=None``, acts for a reviewer who scheduled the publication).
+    """
+    pending = document.outgoing_relations.filter(applied=False).select_related("target")
+    if by is not None:
+        for relation in pending:
+            if relation.kind in RELATION_EFFECT and relation.target.unit_id != document.unit_id:
+                require(by, Perm.CONTENT_PUBLISH, relation.target.unit_id)
+    for relation in pending:
         effect = RELATION_EFFECT.get(RelationKind(relation.kind))
         if effect is not None:
             target = _locked(relation.target)
@@ -471,8 +485,8 @@ def _apply_relations(document: Document, by: User | None, via: str) -> None:
                     effect,
                     by=by,
                     via=via,
-                    note=f"被《{document.title}》{relation.get_kind_display()} / "
-                    f"{relation.get_kind_display()} by {document.index_number}",
+                    note=f"被《{document.title}》{RELATION_NOTE_ZH[relation.kind]} / "
+                    f"{RELATION_NOTE_EN[relation.kind]} by {document.index_number}",
                 )
         relation.applied = True
         relation.save(update_fields=["applied"])
@@ -659,9 +673,20 @@ def relation_add(
 ) -> DocumentRelation:
     """Link two documents. If ``source`` is already published and repeals, revises or
     replaces ``target``, the target's validity changes now; otherwise when ``source`` is
-    published. Both pages show the link."""
+    published. Both pages show the link.
+
+    A relation that changes the target's validity (repeals, revises, replaces) takes effect
+    by a reviewer's hand: at once (the source is already published) it needs the publish
+    permission in the source's unit; a target in another unit needs the publish permission
+    there too (checked again when the source is published).
+    """
     if check:
         require(by, Perm.CONTENT_DRAFT, source.unit_id)
+        if kind in RELATION_EFFECT:
+            if target.unit_id != source.unit_id:
+                require(by, Perm.CONTENT_PUBLISH, target.unit_id)
+            if source.state == PublicationState.PUBLISHED:
+                require(by, Perm.CONTENT_PUBLISH, source.unit_id)
     if kind not in RelationKind.values:
         raise _err("kind", "未知的关联类型", "Unknown relation kind.")
     if source.pk == target.pk:

@@ -31,7 +31,8 @@ from django.conf import settings
 from gongkai.core.jobs import PERIODIC
 
 COMMAND_SECONDS = 120
-WORKERS_SECONDS = 60
+# Generous bounds: a loaded 2-core machine starts three Django processes slowly.
+WORKERS_SECONDS = 240
 JOBS = 100
 WORKERS = 3
 

@@ -247,9 +247,25 @@ def test_relation_to_published_source_applies_at_once(unit_a, editor_a, reviewer
     """Linking an already published revising document marks the target revised at once."""
     old = published(unit_a, editor_a, reviewer_a, title="旧办法")
     new = published(unit_a, editor_a, reviewer_a, title="修订后的办法")
-    services.relation_add(source=new, target=old, kind=RelationKind.REVISES, by=editor_a)
+    with pytest.raises(AccessDenied):  # takes effect at once: a reviewer's decision
+        services.relation_add(source=new, target=old, kind=RelationKind.REVISES, by=editor_a)
+    services.relation_add(source=new, target=old, kind=RelationKind.REVISES, by=reviewer_a)
     old.refresh_from_db()
     assert old.validity == Validity.REVISED
+
+
+def test_repealing_another_units_document_needs_rights_there(unit_a, unit_b, editor_a,
+                                                            reviewer_a, make_user):
+    """A unit cannot repeal another unit's document on its own."""
+    reviewer_b = make_user("reviewer-b", unit_b, Role.REVIEWER)
+    editor_b = make_user("editor-b2", unit_b, Role.EDITOR)
+    theirs = published(unit_b, editor_b, reviewer_b, title="财政局的办法")
+    ours = draft(unit_a, editor_a, title="新办法", document_number="津生管发〔2021〕3号")
+    with pytest.raises(AccessDenied):
+        services.relation_add(source=ours, target=theirs, kind=RelationKind.REPEALS,
+                              by=reviewer_a)
+    theirs.refresh_from_db()
+    assert theirs.validity == Validity.IN_FORCE
 
 
 def test_validity_transitions_follow_the_rules(unit_a, editor_a, reviewer_a):

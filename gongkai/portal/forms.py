@@ -1,0 +1,42 @@
+"""Filter forms of the public lists (GET forms: nothing is saved)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from gongkai.library.choices import DocumentKind
+from gongkai.units.models import Unit
+
+
+class UnitFilterForm(forms.Form):
+    """Filter by issuing unit (its code). An unknown code is reported, and ignored."""
+
+    unit = forms.ChoiceField(
+        label=_("Issued by"),
+        required=False,
+        error_messages={"invalid_choice": _("There is no unit with this code.")},
+    )
+
+    def __init__(self, *args: Any, units: Iterable[Unit], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        unit_field: Any = self.fields["unit"]
+        unit_field.choices = [("", _("All units"))] + [(u.code, u.display_name) for u in units]
+
+    def filters(self) -> dict[str, Any]:
+        """The values that are valid (``cleaned_data`` keeps those even when others are not)."""
+        self.is_valid()
+        return {k: v for k, v in getattr(self, "cleaned_data", {}).items() if v}
+
+
+class DocumentFilterForm(UnitFilterForm):
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        required=False,
+        choices=[("", _("All kinds")), *DocumentKind.choices],
+        error_messages={"invalid_choice": _("There is no such kind of document.")},
+    )
+    in_force = forms.BooleanField(label=_("In force only"), required=False)
