@@ -816,13 +816,23 @@ def attachment_add(
         if existing is not None:  # the same file again: nothing to do (idempotent imports)
             return existing
         attachment = Attachment(
-            document=document, original_name=filename[:255], file_type=str(checked.kind),
-            size=checked.size, sha256=checked.sha256, text=text,
+            document=document,
+            original_name=filename[:255],
+            file_type=str(checked.kind),
+            size=checked.size,
+            sha256=checked.sha256,
+            text=text,
         )
         attachment.file.save(filename, ContentFile(data), save=False)
         attachment.save()
-        audit_record(actor=by, action=AuditAction.CHANGE, obj=document, unit=document.unit_id,
-                     after={"attachment": filename, "sha256": checked.sha256}, via=via)
+        audit_record(
+            actor=by,
+            action=AuditAction.CHANGE,
+            obj=document,
+            unit=document.unit_id,
+            after={"attachment": filename, "sha256": checked.sha256},
+            via=via,
+        )
     return attachment
 
 
@@ -831,8 +841,13 @@ def attachment_remove(*, attachment: Attachment, by: User, via: str = "web") -> 
     public = document.state != PublicationState.DRAFT
     require(by, Perm.CONTENT_PUBLISH if public else Perm.CONTENT_DRAFT, document.unit_id)
     with transaction.atomic():
-        audit_record(actor=by, action=AuditAction.CHANGE, obj=document, unit=document.unit_id,
-                     before={"attachment": attachment.original_name, "sha256": attachment.sha256},
-                     via=via)
+        audit_record(
+            actor=by,
+            action=AuditAction.CHANGE,
+            obj=document,
+            unit=document.unit_id,
+            before={"attachment": attachment.original_name, "sha256": attachment.sha256},
+            via=via,
+        )
         attachment.file.delete(save=False)
         attachment.delete()

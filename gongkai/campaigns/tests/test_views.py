@@ -95,12 +95,18 @@ def test_titles_of_documents_kept_as_state_secrets_are_not_published(
     """A document kept back as a state secret is listed without its title or number."""
     secret = undecided(unit_a, editor_a, title="某涉密事项的请示")
     campaign = services.campaign_launch(
-        by=office_admin, kind=CampaignKind.ATTRIBUTE_REVIEW, title="涉密标题测试",
-        filter=SINCE_2010, deadline=deadline,
+        by=office_admin,
+        kind=CampaignKind.ATTRIBUTE_REVIEW,
+        title="涉密标题测试",
+        filter=SINCE_2010,
+        deadline=deadline,
     )
     services.task_decide(
-        task=CampaignTask.objects.get(campaign=campaign, document=secret), by=reviewer_a,
-        decision=Decision.KEEP, keep_attribute="withheld", grounds=["state_secret"],
+        task=CampaignTask.objects.get(campaign=campaign, document=secret),
+        by=reviewer_a,
+        decision=Decision.KEEP,
+        keep_attribute="withheld",
+        grounds=["state_secret"],
         explanation="属于国家秘密。",
     )
     services.campaign_close(campaign=campaign, by=office_admin)

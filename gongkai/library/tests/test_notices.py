@@ -184,7 +184,12 @@ def test_drafts_get_no_expiry_notices(unit_a, editor_a):
     from gongkai.library.notices import due_notices
     from gongkai.library.tests.factories import draft as _draft
 
-    document = _draft(unit_a, editor_a, kind="normative", valid_until=_dt.date(2024, 12, 31),
-                      signed_date=_dt.date(2020, 3, 2))
+    document = _draft(
+        unit_a,
+        editor_a,
+        kind="normative",
+        valid_until=_dt.date(2024, 12, 31),
+        signed_date=_dt.date(2020, 3, 2),
+    )
     assert document.state == "draft"
     assert due_notices(_dt.date(2024, 12, 25)) == []

@@ -254,16 +254,16 @@ def test_relation_to_published_source_applies_at_once(unit_a, editor_a, reviewer
     assert old.validity == Validity.REVISED
 
 
-def test_repealing_another_units_document_needs_rights_there(unit_a, unit_b, editor_a,
-                                                            reviewer_a, make_user):
+def test_repealing_another_units_document_needs_rights_there(
+    unit_a, unit_b, editor_a, reviewer_a, make_user
+):
     """A unit cannot repeal another unit's document on its own."""
     reviewer_b = make_user("reviewer-b", unit_b, Role.REVIEWER)
     editor_b = make_user("editor-b2", unit_b, Role.EDITOR)
     theirs = published(unit_b, editor_b, reviewer_b, title="财政局的办法")
     ours = draft(unit_a, editor_a, title="新办法", document_number="津生管发〔2021〕3号")
     with pytest.raises(AccessDenied):
-        services.relation_add(source=ours, target=theirs, kind=RelationKind.REPEALS,
-                              by=reviewer_a)
+        services.relation_add(source=ours, target=theirs, kind=RelationKind.REPEALS, by=reviewer_a)
     theirs.refresh_from_db()
     assert theirs.validity == Validity.IN_FORCE
 
@@ -348,16 +348,19 @@ def test_attachment_is_checked_by_content_and_its_text_extracted(unit_a, editor_
     doc.add_paragraph("生态城就业补贴申请指南")
     buffer = io.BytesIO()
     doc.save(buffer)
-    attachment = services.attachment_add(document=document, by=editor_a,
-                                         file=io.BytesIO(buffer.getvalue()), filename="指南.docx")
+    attachment = services.attachment_add(
+        document=document, by=editor_a, file=io.BytesIO(buffer.getvalue()), filename="指南.docx"
+    )
     assert attachment.file_type == "docx"
     assert "就业补贴" in attachment.text
     assert attachment.file.read() == buffer.getvalue()
-    again = services.attachment_add(document=document, by=editor_a,
-                                    file=io.BytesIO(buffer.getvalue()), filename="指南.docx")
+    again = services.attachment_add(
+        document=document, by=editor_a, file=io.BytesIO(buffer.getvalue()), filename="指南.docx"
+    )
     assert again.pk == attachment.pk
     with pytest.raises(ValidationError) as caught:
-        services.attachment_add(document=document, by=editor_a,
-                                file=io.BytesIO(buffer.getvalue()), filename="指南.pdf")
+        services.attachment_add(
+            document=document, by=editor_a, file=io.BytesIO(buffer.getvalue()), filename="指南.pdf"
+        )
     assert "file" in caught.value.message_dict
     assert document.attachments.count() == 1
