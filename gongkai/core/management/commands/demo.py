@@ -17,6 +17,7 @@ from gongkai.core.management.commands.serve import (
     print_site,
     serve,
 )
+from gongkai.library.demo import load_demo_documents
 from gongkai.units.demo import DEMO_PASSWORD, DemoResult, load_demo
 
 
@@ -81,6 +82,7 @@ class Command(BaseCommand):
             self.stdout.write("正在准备数据库 / setting up the database …")
             call_command("migrate", interactive=False, verbosity=0)
             result = load_demo()
+            load_demo_documents()
             self.stdout.write(
                 f"演示数据已就绪（新建 {result.units_created} 个单位、"
                 f"{result.accounts_created} 个账号）/ demo data ready "
