@@ -44,7 +44,7 @@ areas, joint issuers and an audit entry per document, each its own statement) an
   ``document_create`` writes it, ``import`` for a historical document created published (the
   import's own transition, :func:`_mark_published`) — inserted in bulk;
 * relations are written per batch by :func:`_create_relations`, under the rules of
-  ``relation_add`` and ``services._apply_relations`` (same effects, transitions, audit entries
+  ``relation_add`` and ``services.apply_relations`` (same effects, transitions, audit entries
   and change notes); if the database refuses a batch, each goes through ``relation_add``;
 * large imports overlap their work: bodies are sanitised one batch ahead in a helper process
   and batches are written by a writer thread while the next one is checked (:class:`_Writer`).
@@ -1642,7 +1642,7 @@ def _mark_published(document: Document, published_at: datetime.datetime, by: Use
         document.save(update_fields=["state", "published_at", "updated_at"])
         _published_audit(document, by, {"state": before}).save()
         _first_published_notes([document], by)
-        services._apply_relations(document, by, VIA)
+        services.apply_relations(document, by, VIA)
 
 
 def _snapshot(document: Document, key_areas: list[str], co_issuers: list[Unit]) -> dict:
@@ -1973,7 +1973,7 @@ def _create_relations(wanted: list[_Relation], by: User) -> None:
     from a published source is applied at once — its target becomes repealed or revised if
     that transition is allowed, with an audit entry and, for a public target, a change note
     (dated when the source was published: the history shows when it happened) — and, as
-    relation_add does through services._apply_relations, the source's other unapplied
+    relation_add does through services.apply_relations, the source's other unapplied
     relations are applied with it.
     """
     sources = {w.source for w in wanted}

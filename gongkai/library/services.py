@@ -464,7 +464,7 @@ def document_confidentiality_review(
     return review
 
 
-def _apply_relations(document: Document, by: User | None, via: str) -> None:
+def apply_relations(document: Document, by: User | None, via: str) -> None:
     """A published document that repeals/revises/replaces others changes their validity.
 
     A target in another unit needs the publisher's publish permission there (the system,
@@ -539,7 +539,7 @@ def document_publish(
             note="首次发布 / first published",
             by=by,
         )
-        _apply_relations(document, by, via)
+        apply_relations(document, by, via)
     return document
 
 
@@ -570,7 +570,7 @@ def publish_scheduled(now: datetime.datetime | None = None) -> int:
                 kind=ChangeKind.FIRST_PUBLISHED,
                 note="首次发布 / first published",
             )
-            _apply_relations(document, None, "job")
+            apply_relations(document, None, "job")
             count += 1
     return count
 
@@ -711,7 +711,7 @@ def relation_add(
                 via=via,
             )
         if source.state == PublicationState.PUBLISHED:
-            _apply_relations(source, by, via)
+            apply_relations(source, by, via)
     return relation
 
 
