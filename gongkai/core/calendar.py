@@ -42,9 +42,7 @@ one snapshot with :func:`working_calendar` and call its methods: one query in al
 from __future__ import annotations
 
 import bisect
-import csv
 import datetime
-import io
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -68,6 +66,7 @@ from gongkai.core.models import (
     CalendarSource,
     CalendarYear,
 )
+from gongkai.core.spreadsheets import SpreadsheetError, table_rows
 
 if TYPE_CHECKING:
     from gongkai.accounts.models import User
@@ -840,52 +839,19 @@ ROW = "_row"
 REST_WORDS = frozenset({"放假", "休息", "休", "假", "休假", "holiday", "rest", "off"})
 WORK_WORDS = frozenset({"上班", "调休上班", "补班", "班", "workday", "working day", "work"})
 _HEADINGS = {**{name: name for name in COLUMNS}, **{zh: name for name, zh in COLUMNS.items()}}
-_NOT_TEXT = (b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # PDF, ZIP (xlsx, docx), old Office
+
+
+def _calendar_rows(data: bytes, suffix: str) -> Iterator[tuple[int, list[Any]]]:
+    try:
+        yield from table_rows(data, suffix)
+    except SpreadsheetError as exc:
+        raise CalendarFileError(exc.message, exc.params) from None
+
+
 _DATE = re.compile(
     r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
 )
 _EXCEL_EPOCH = datetime.date(1899, 12, 30)
-
-
-def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:
-        raise CalendarFileError(_("The file is not a valid XLSX spreadsheet.")) from None
-    try:
-        if not workbook.worksheets:
-            return
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, list(values)
-    except CalendarFileError:
-        raise
-    except Exception:
-        raise CalendarFileError(_("The file is not a valid XLSX spreadsheet.")) from None
-    finally:
-        workbook.close()
-
-
-def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
-    if data.startswith(_NOT_TEXT) or b"\x00" in data:
-        raise CalendarFileError(_("The file is not a CSV text file."))
-    for encoding in ("utf-8-sig", "gb18030"):  # Chinese Excel saves CSV as GB18030
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise CalendarFileError(_("The file is neither UTF-8 nor GB18030 text."))
-    try:
-        yield from enumerate(csv.reader(io.StringIO(text, newline="")), start=1)
-    except csv.Error as exc:
-        raise CalendarFileError(
-            _("The file is not a valid CSV file: %(reason)s"), {"reason": exc}
-        ) from None
 
 
 def _cell_text(value: Any) -> str:
@@ -925,7 +891,7 @@ def read_calendar_file(
             _("%(name)s is not an .xlsx or .csv file (save .xls workbooks as .xlsx first)."),
             {"name": filename or "?"},
         )
-    source = _xlsx_rows(data) if suffix == ".xlsx" else _csv_rows(data)
+    source = _calendar_rows(data, suffix)
     fields: list[str | None] | None = None
     rows: list[dict[str, Any]] = []
     for number, values in source:

@@ -91,6 +91,7 @@ from gongkai.accounts.models import User
 from gongkai.accounts.permissions import AccessDenied, is_office
 from gongkai.core.audit import snapshot
 from gongkai.core.models import AuditAction, AuditEntry
+from gongkai.core.spreadsheets import NOT_TEXT
 from gongkai.library import attachments, services
 from gongkai.library.choices import (
     Art20Category,
@@ -182,7 +183,6 @@ _DATE_RE = re.compile(
     r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
 )
 _COMPACT_DATE_RE = re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})")
-_NOT_TEXT = (b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # PDF, ZIP (xlsx, docx), old Office
 _CSV_FIELD_LIMIT = 16 * 1024 * 1024
 
 
@@ -447,7 +447,7 @@ def _csv_encoding(path: Path) -> str:
             return "utf-8-sig"
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             return "utf-16"
-        if head.startswith(_NOT_TEXT):
+        if head.startswith(NOT_TEXT):
             raise ManifestError(_("The file is not a CSV text file."))
         for encoding in ("utf-8", "gb18030"):
             fh.seek(0)

@@ -16,9 +16,7 @@ with its row number and nothing is saved.
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,10 +27,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
-from openpyxl import load_workbook
 
 from gongkai.accounts.models import User
 from gongkai.core.audit import snapshot
+from gongkai.core.spreadsheets import SpreadsheetError, table_rows
 from gongkai.units import services
 from gongkai.units.models import Unit, UnitKind
 
@@ -63,7 +61,6 @@ MAX_ROWS = 5000
 EXTENSIONS = (".xlsx", ".csv")
 _ORDER = {name: index for index, name in enumerate(COLUMNS)}
 _HEADINGS = {**{name: name for name in COLUMNS}, **{zh: name for name, zh in COLUMNS.items()}}
-_NOT_TEXT = (b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # PDF, ZIP (xlsx, docx), old Office
 
 
 def _bilingual(message: Any, params: Any = None) -> tuple[str, str]:
@@ -161,45 +158,6 @@ def _heading(value: Any) -> str:
     return text.rstrip("*＊").strip()  # "单位代码*" marks a required column in templates
 
 
-def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
-    # openpyxl fails in many ways on a file that is not a workbook (a renamed PDF, a
-    # .docx, a damaged file): every one of them means "not a valid XLSX spreadsheet".
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:
-        raise ImportFileError(_("The file is not a valid XLSX spreadsheet.")) from None
-    try:
-        if not workbook.worksheets:
-            return
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # some programs write wrong dimensions; read every row
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, list(values)
-    except Exception:
-        raise ImportFileError(_("The file is not a valid XLSX spreadsheet.")) from None
-    finally:
-        workbook.close()
-
-
-def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
-    if data.startswith(_NOT_TEXT) or b"\x00" in data:
-        raise ImportFileError(_("The file is not a CSV text file."))
-    for encoding in ("utf-8-sig", "gb18030"):  # Chinese Excel saves CSV as GB18030
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ImportFileError(_("The file is neither UTF-8 nor GB18030 text."))
-    try:
-        yield from enumerate(csv.reader(io.StringIO(text, newline="")), start=1)
-    except csv.Error as exc:
-        raise ImportFileError(
-            _("The file is not a valid CSV file: %(reason)s"), {"reason": exc}
-        ) from None
-
-
 def read_rows(path_or_file: str | Path | IO[bytes], filename: str | None = None) -> list[dict]:
     """The rows of an XLSX or CSV file as dicts of field name → text, with their row number.
 
@@ -223,8 +181,14 @@ def read_rows(path_or_file: str | Path | IO[bytes], filename: str | None = None)
             _("%(name)s is not an .xlsx or .csv file (save .xls workbooks as .xlsx first)."),
             {"name": filename or "?"},
         )
-    source = _xlsx_rows(data) if suffix == ".xlsx" else _csv_rows(data)
-    return _as_dicts(source)
+    return _as_dicts(_rows(data, suffix))
+
+
+def _rows(data: bytes, suffix: str) -> Iterator[tuple[int, list[Any]]]:
+    try:
+        yield from table_rows(data, suffix)
+    except SpreadsheetError as exc:
+        raise ImportFileError(exc.message, exc.params) from None
 
 
 def _as_dicts(source: Iterable[tuple[int, list[Any]]]) -> list[dict]:
