@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "gongkai.units",
     "gongkai.library",
     "gongkai.campaigns",
+    "gongkai.search",
     "gongkai.portal",
     "gongkai.api",
 ]

@@ -27,6 +27,7 @@ urlpatterns += i18n_patterns(
     path("backoffice/exports/", include("gongkai.library.export_urls")),
     path("backoffice/", admin.site.urls),
     path("campaigns/", include("gongkai.campaigns.urls")),
+    path("search/", include("gongkai.search.urls")),
     path("", include("gongkai.portal.urls")),
     prefix_default_language=False,
 )

@@ -248,7 +248,7 @@ class DocumentAdmin(UnitScopedAdmin):
                 _("Disclosure attribute"),
                 {"fields": ["attribute", "withholding_grounds", "attribute_explanation"]},
             ),
-            (_("Content"), {"fields": ["summary", "body"]}),
+            (_("Content"), {"fields": ["summary", "summary_en", "body"]}),
         ]
         if obj is not None and editable:
             fieldsets.append((_("Change note"), {"fields": ["change_note"]}))

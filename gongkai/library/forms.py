@@ -103,6 +103,7 @@ class DocumentForm(forms.ModelForm):
         fields = ["unit", *SERVICE_FIELDS, "co_issuers"]
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 3}),
+            "summary_en": forms.Textarea(attrs={"rows": 3}),
             "body": forms.Textarea(attrs={"rows": 20, "class": "vLargeTextField"}),
         }
         help_texts = {

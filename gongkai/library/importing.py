@@ -137,6 +137,7 @@ COLUMNS: dict[str, str] = {
     "co_issuers": "联合发文单位",
     "title": "标题",
     "title_en": "英文标题",
+    "summary_en": "英文摘要",
     "document_number": "文号",
     "index_number": "索引号",
     "kind": "类型",
@@ -166,7 +167,7 @@ BODY = "_body"  # the body sanitised ahead of time (html, plain text), see _Body
 BATCH_SIZE = 500
 VIA = "import"
 # Manifest columns that are Document fields set through the services.
-TEXT_FIELDS = ("title", "title_en", "summary", "attribute_explanation")
+TEXT_FIELDS = ("title", "title_en", "summary", "summary_en", "attribute_explanation")
 DATE_FIELDS = ("signed_date", "effective_date", "valid_until")
 RELATION_COLUMNS = {"repeals": RelationKind.REPEALS, "revises": RelationKind.REVISES}
 # An index number: ASCII letters, digits and / - _ . (it is part of the document's URL).

@@ -41,6 +41,7 @@ class Document(models.Model):
     title = models.CharField(_("title"), max_length=300)
     title_en = models.CharField(_("title (English)"), max_length=500, blank=True)
     summary = models.TextField(_("summary"), blank=True)
+    summary_en = models.TextField(_("summary (English)"), blank=True)
     document_number = models.CharField(_("document number"), max_length=100, blank=True)
     document_number_key = models.CharField(
         _("document number (normalised)"), max_length=100, blank=True, db_index=True, editable=False
@@ -120,6 +121,18 @@ class Document(models.Model):
         if language.startswith("en") and self.title_en:
             return self.title_en
         return self.title
+
+    @property
+    def has_english(self) -> bool:
+        """Whether an English title exists (issue #4 §6: otherwise say the text is Chinese)."""
+        return bool(self.title_en)
+
+    @property
+    def display_summary(self) -> str:
+        language = get_language() or ""
+        if language.startswith("en") and self.summary_en:
+            return self.summary_en
+        return self.summary
 
     @property
     def is_public(self) -> bool:

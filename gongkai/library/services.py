@@ -50,6 +50,7 @@ EDITABLE_FIELDS = frozenset(
         "title",
         "title_en",
         "summary",
+        "summary_en",
         "document_number",
         "kind",
         "category",

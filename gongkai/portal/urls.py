@@ -23,3 +23,8 @@ urlpatterns = [
         name="catalogue_download",
     ),
 ]
+
+# The column (issue #4 §1) and the feeds and sitemap (§5) keep their URLs in modules of their own.
+from gongkai.portal import urls_column, urls_feeds  # noqa: E402
+
+urlpatterns += urls_column.urlpatterns + urls_feeds.urlpatterns
