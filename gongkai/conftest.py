@@ -25,6 +25,18 @@ def _media_per_test(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _search_index_per_test(settings, tmp_path):
+    """Each test has its own search index folder (the database is rolled back after a test,
+    an index on disk is not), and no index open from an earlier test."""
+    from gongkai.search.engine import READER
+
+    settings.GONGKAI_SEARCH_DIR = tmp_path / "search"
+    READER.reset()
+    yield
+    READER.reset()
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in the default language (a request to /en/ leaves English active,
     which would make reverse() in the next test produce /en/ URLs)."""

@@ -115,6 +115,7 @@ from gongkai.library.models import (
 )
 from gongkai.library.numbers import DocumentNumberError, parse_document_number
 from gongkai.library.sanitize import body_to_text, sanitize_body, text_to_body
+from gongkai.search.outbox import documents_changed
 from gongkai.units.models import Unit
 
 logger = logging.getLogger("gongkai.library.import")
@@ -1734,6 +1735,8 @@ def _create_documents(rows: list[_Row], ctx: _Context) -> None:
             row.document.state = PublicationState.PUBLISHED.value
     _allocate_index_numbers([d for d in documents if not d.index_number], units)
     Document.objects.bulk_create(documents, batch_size=BATCH_SIZE)
+    # The search outbox, as document_create writes it (read by the indexer after commit).
+    documents_changed(d.pk for d in documents)
     key_areas = []
     co_issuers = []
     through = Document.co_issuers.through
@@ -2054,6 +2057,7 @@ def _create_relations(wanted: list[_Relation], by: User) -> None:
     now = timezone.now()
     for value, pks in by_validity.items():
         Document.objects.filter(pk__in=pks).update(validity=value, updated_at=now)
+        documents_changed(pks)  # as _set_validity does
     AuditEntry.objects.bulk_create(audits, batch_size=BATCH_SIZE)
     if changes:
         created = DocumentChange.objects.bulk_create([c for c, _at in changes])

@@ -42,6 +42,7 @@ from gongkai.library.models import (
 )
 from gongkai.library.numbers import DocumentNumberError, parse_document_number
 from gongkai.library.sanitize import body_to_text, sanitize_body
+from gongkai.search.outbox import documents_changed
 from gongkai.units.models import Unit
 
 # Fields a caller may set through document_create / document_update.
@@ -291,6 +292,7 @@ def document_create(
         document.index_number = _next_index_number(unit, document.category, year)
         document.full_clean(exclude=["index_number", "withholding_grounds"])
         document.save()
+        documents_changed([document.pk])
         _set_key_areas(document, key_areas)
         _set_co_issuers(document, co_issuers)
         audit_record(
@@ -344,6 +346,7 @@ def document_update(
         )
         fresh.full_clean(exclude=["index_number", "withholding_grounds"])
         fresh.save()
+        documents_changed([fresh.pk])
         if key_areas is not None:
             _set_key_areas(fresh, key_areas)
         if co_issuers is not None:
@@ -389,6 +392,7 @@ def _transition(
     before = document.state
     document.state = to
     document.save(update_fields=["state", "published_at", "withdrawn_reason", "updated_at"])
+    documents_changed([document.pk])
     audit_record(
         actor=by,
         action=action,
@@ -557,6 +561,7 @@ def publish_scheduled(now: datetime.datetime | None = None) -> int:
                 continue
             document.state = PublicationState.PUBLISHED
             document.save(update_fields=["state", "updated_at"])
+            documents_changed([document.pk])
             audit_record(
                 actor=None,
                 action=AuditAction.PUBLISH,
@@ -608,6 +613,7 @@ def _set_validity(
     before = document.validity
     document.validity = validity
     document.save(update_fields=["validity", "updated_at"])
+    documents_changed([document.pk])
     audit_record(
         actor=by,
         action=AuditAction.CHANGE,
@@ -826,6 +832,7 @@ def attachment_add(
         )
         attachment.file.save(filename, ContentFile(data), save=False)
         attachment.save()
+        documents_changed([attachment.document_id])
         audit_record(
             actor=by,
             action=AuditAction.CHANGE,
@@ -842,6 +849,7 @@ def attachment_remove(*, attachment: Attachment, by: User, via: str = "web") -> 
     public = document.state != PublicationState.DRAFT
     require(by, Perm.CONTENT_PUBLISH if public else Perm.CONTENT_DRAFT, document.unit_id)
     with transaction.atomic():
+        documents_changed([document.pk])
         audit_record(
             actor=by,
             action=AuditAction.CHANGE,

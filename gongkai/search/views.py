@@ -1,10 +1,106 @@
-"""The public search page (issue #4 §3)."""
+"""The public search page (issue #4 §3): works without JavaScript; facets are links."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from gongkai.search import selectors, services
+from gongkai.search.engine import FACET_FIELDS
+from gongkai.search.forms import SearchForm
+
+PAGE_SIZE = 10
+FACET_HEADINGS: dict[str, Any] = {
+    "unit": _("Issued by"),
+    "year": _("Year"),
+    "kind": _("Kind"),
+    "topic": _("Topic"),
+    "validity": _("Validity"),
+    "area": _("Key area"),
+    "category": _("Category"),
+}
+FACET_SHOWN = 12
+
+
+def _toggle(params: QueryDict, name: str, value: str) -> str:
+    """The query string with ``value`` added to (or removed from) filter ``name``."""
+    query = params.copy()
+    values = query.getlist(name)
+    if value in values:
+        values.remove(value)
+    else:
+        values.append(value)
+    query.setlist(name, values)
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def _facets(
+    page: selectors.SearchPage, params: QueryDict, labels: dict[str, dict[str, str]]
+) -> list[dict[str, Any]]:
+    groups = []
+    for name in FACET_FIELDS:
+        counts = page.facets.get(name) or {}
+        if not counts:
+            continue
+        chosen = {str(v) for v in getattr(page.request.filters, name)}
+        if name == "year":
+            ordered = sorted(counts.items(), key=lambda kv: kv[0], reverse=True)
+        else:
+            ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        items = [
+            {
+                "value": value,
+                "label": labels.get(name, {}).get(value, value),
+                "count": count,
+                "selected": value in chosen and bool(params.getlist(name)),
+                "query": _toggle(params, name, value),
+            }
+            for value, count in ordered[:FACET_SHOWN]
+        ]
+        groups.append({"name": name, "heading": FACET_HEADINGS[name], "items": items})
+    return groups
 
 
 def results(request: HttpRequest) -> HttpResponse:
-    return render(request, "search/results.html", {"nav": "search"})
+    labels = selectors.facet_labels()
+    form = SearchForm(request.GET or None, unit_codes=list(labels["unit"].items()))
+    context: dict[str, Any] = {"form": form, "nav": "search", "searched": bool(request.GET)}
+    if request.GET:
+        search_request = form.to_request(page_size=PAGE_SIZE)
+        page = selectors.search_documents(search_request)
+        if page.missed:
+            services.search_miss_record(
+                query=page.parsed.raw, filtered=search_request.filters.active()
+            )
+        params = request.GET.copy()
+        without_filters = QueryDict(mutable=True)
+        for keep in ("q", "scope", "sort"):
+            if keep in params:
+                without_filters[keep] = params[keep]
+        without_filters["validity_scope"] = "any"
+        context.update(
+            {
+                "page": page,
+                "first_number": (page.page - 1) * PAGE_SIZE + 1,
+                "facet_groups": _facets(page, params, labels),
+                "labels": labels,
+                "without_filters": without_filters.urlencode(),
+                "previous_query": _page_query(params, page.page - 1),
+                "next_query": _page_query(params, page.page + 1),
+                "invalid_fields": [
+                    form.fields[name].label for name in (form.errors if form.is_bound else {})
+                    if name in form.fields
+                ],
+            }
+        )
+    return render(request, "search/results.html", context)
+
+
+def _page_query(params: QueryDict, number: int) -> str:
+    query = params.copy()
+    query["page"] = str(number)
+    return query.urlencode()

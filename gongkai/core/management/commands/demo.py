@@ -18,6 +18,7 @@ from gongkai.core.management.commands.serve import (
     serve,
 )
 from gongkai.library.demo import load_demo_documents
+from gongkai.search.indexer import rebuild
 from gongkai.units.demo import DEMO_PASSWORD, DemoResult, load_demo
 
 
@@ -83,6 +84,8 @@ class Command(BaseCommand):
             call_command("migrate", interactive=False, verbosity=0)
             result = load_demo()
             load_demo_documents()
+            self.stdout.write("正在建立全文检索索引 / building the search index …")
+            rebuild()
             self.stdout.write(
                 f"演示数据已就绪（新建 {result.units_created} 个单位、"
                 f"{result.accounts_created} 个账号）/ demo data ready "

@@ -23,6 +23,7 @@ from django_tasks import DEFAULT_TASK_BACKEND_ALIAS
 from django_tasks_db.management.commands.db_worker import Worker
 
 from gongkai.core.jobs import Scheduler, schedule_tick
+from gongkai.search.indexer import IndexerThread, index_pending
 
 logger = logging.getLogger("gongkai.jobs")
 
@@ -42,9 +43,10 @@ def _stop_when_orphaned(parent_pid: int, check_every: float = 2.0) -> None:
 
 class Command(BaseCommand):
     help = (
-        "Run the background job worker: sends e-mail and runs the other queued tasks, and "
-        "starts scheduled jobs when they are due. `gongkai serve` starts one itself; run "
-        "this only for `gongkai serve --no-worker` or for more workers. Stop it with Ctrl+C."
+        "Run the background job worker: sends e-mail and runs the other queued tasks, "
+        "starts scheduled jobs when they are due, and keeps the search index up to date. "
+        "`gongkai serve` starts one itself; run this only for `gongkai serve --no-worker` "
+        "or for more workers. Stop it with Ctrl+C."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -91,6 +93,7 @@ class Command(BaseCommand):
             for name in schedule_tick():
                 logger.info("scheduled job enqueued: %s", name)
             worker.run()
+            index_pending()
             return
 
         if options["parent_pid"]:
@@ -102,6 +105,9 @@ class Command(BaseCommand):
             ).start()
         scheduler = Scheduler(interval=options["scheduler_interval"])
         scheduler.start()
+        # The search index's single writer (issue #4 §3): applies the outbox within a second.
+        indexer = IndexerThread()
+        indexer.start()
         if verbosity >= 1:
             self.stdout.write(
                 f"后台任务进程已启动 / background job worker started ({worker.worker_id})"
@@ -111,4 +117,6 @@ class Command(BaseCommand):
             worker.run()
         finally:
             scheduler.stop()
+            indexer.stop()
             scheduler.join(timeout=5)
+            indexer.join(timeout=5)
