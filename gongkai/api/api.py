@@ -23,11 +23,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from ninja import NinjaAPI, Swagger
+from ninja import NinjaAPI, Router, Swagger
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as SchemaValidationError
 from ninja.openapi.docs import render_template
 
+from gongkai.api.documents import router as documents_router
+from gongkai.api.search import router as search_router
+from gongkai.api.units import ValidationErrorOut
 from gongkai.api.units import router as units_router
 
 API_LANGUAGES = ("zh-hans", "en")
@@ -51,18 +54,81 @@ class StaffSwagger(Swagger):
         return render_template(request, self.template, self.template_cdn, context)
 
 
-api = NinjaAPI(
+DESCRIPTION = """\
+Public API of the Sino-Singapore Tianjin Eco-City government information disclosure
+platform (中新天津生态城政府信息公开). Reading is open to everyone and needs no key;
+writing needs a staff session and the CSRF token.
+
+**Documents.** `GET /api/v1/documents` lists published government information, newest
+first, with filters (unit, kind, topic, category, key_area, validity, in_force, year,
+published_after, published_before, document_number, order) and pages (`page`,
+`page_size` up to 100; follow `next`). One document: `GET /api/v1/documents/{id}`, or by
+its index number (索引号), slashes and all, with
+`GET /api/v1/documents/by-index/JJJ/11-2020-00001`. Withdrawn documents are not listed
+but stay readable, with their reason.
+
+**Search.** `GET /api/v1/search?q=住房公积金` searches titles, document numbers, summaries,
+bodies and attachments, with the same filters, facets, and a plain-text `snippet` whose
+matched words are located by `highlights` (`[start, end)` offsets).
+
+**Errors** are JSON with a `detail` in Chinese and English (中文 / English): 404 for
+an unknown object or page, 422 with `errors` (`{parameter: [messages]}`) for a parameter
+that is unknown, malformed or names nothing (an unknown unit code). Field names are
+stable within v1; see docs/api.md.
+"""
+
+
+class GongkaiAPI(NinjaAPI):
+    """Declares, on every operation that takes parameters, the 422 answer the exception
+    handlers below give to malformed ones — so that the schema says what the API does."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault(
+            "ValidationErrorOut", ValidationErrorOut.model_json_schema(by_alias=True)
+        )
+        invalid = {
+            "description": "Unprocessable Content",
+            "content": {
+                "application/json": {
+                    "schema": {"$ref": "#/components/schemas/ValidationErrorOut"}
+                }
+            },
+        }
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                takes_input = operation.get("parameters") or operation.get("requestBody")
+                if takes_input:
+                    operation.setdefault("responses", {}).setdefault("422", invalid)
+        return schema
+
+
+api = GongkaiAPI(
     title="Gongkai API",
     version="1",
-    description=(
-        "Public API of the Sino-Singapore Tianjin Eco-City government information "
-        "disclosure platform (中新天津生态城政府信息公开). Reading is open to everyone; "
-        "writing needs a staff session and the CSRF token."
-    ),
+    description=DESCRIPTION,
     urls_namespace="api-v1",
     docs=StaffSwagger(),
 )
 api.add_router("/units", units_router, tags=["units"])
+api.add_router("/documents", documents_router, tags=["documents"])
+api.add_router("/search", search_router, tags=["search"])
+
+# Last: any other address under /api/v1/ answers with the API's JSON 404, not a portal page.
+unknown_addresses = Router()
+
+
+@unknown_addresses.api_operation(
+    ["GET", "POST", "PUT", "PATCH", "DELETE"], "/{anypath:rest}", include_in_schema=False
+)
+def unknown_address(request: HttpRequest, rest: str) -> HttpResponse:
+    raise Http404(_("There is nothing at this address in the API."))
+
+
+api.add_router("", unknown_addresses)
 
 
 def in_both_languages(message: Any, params: dict[str, Any] | None = None) -> str:
@@ -123,6 +189,18 @@ SCHEMA_MESSAGES = {
     "bool_parsing": _("Enter true or false."),
     "list_type": _("Enter a list."),
     "json_invalid": _("The request body is not valid JSON."),
+    "enum": _("Choose one of %(expected)s."),
+    "literal_error": _("Choose one of %(expected)s."),
+    "greater_than_equal": _("Enter a number of at least %(ge)s."),
+    "less_than_equal": _("Enter a number of at most %(le)s."),
+    "string_too_short": _("Enter at least %(min_length)s characters."),
+    "string_too_long": _("Enter at most %(max_length)s characters."),
+    "date_parsing": _("Enter a date as YYYY-MM-DD."),
+    "date_type": _("Enter a date as YYYY-MM-DD."),
+    "date_from_datetime_parsing": _("Enter a date as YYYY-MM-DD."),
+    "date_from_datetime_inexact": _("Enter a date as YYYY-MM-DD."),
+    "int_from_float": _("Enter a whole number."),
+    "int_parsing_size": _("Enter a whole number."),
 }
 
 
@@ -136,8 +214,19 @@ def _schema_validation_error(request: HttpRequest, exc: SchemaValidationError) -
             field = loc[2] if len(loc) > 2 else NON_FIELD_ERRORS
         else:
             field = loc[1] if len(loc) > 1 else NON_FIELD_ERRORS
-        message = SCHEMA_MESSAGES.get(error.get("type", ""), error.get("msg", ""))
-        errors.setdefault(field, []).append(in_both_languages(message))
+        known = SCHEMA_MESSAGES.get(error.get("type", ""))
+        if known is not None:
+            # Our messages name their placeholders; pydantic's context fills them.
+            params = {key: str(value) for key, value in (error.get("ctx") or {}).items()}
+            if "expected" in params:  # "'a', 'b' or 'c'": no English in the Chinese message
+                params["expected"] = params["expected"].replace(" or ", ", ")
+            try:
+                text = in_both_languages(known, params)
+            except (KeyError, TypeError, ValueError):  # a context without our placeholders
+                text = in_both_languages(error.get("msg", ""))
+        else:
+            text = in_both_languages(error.get("msg", ""))
+        errors.setdefault(field, []).append(text)
     return _invalid(request, errors)
 
 
@@ -156,5 +245,9 @@ def _not_authenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    """``Http404(lazy_message)`` or ``Http404(lazy_message, params)``; other 404s (Django's
+    own, with text in one language) say "Not found." in both languages."""
     message = exc.args[0] if exc.args and isinstance(exc.args[0], Promise) else _("Not found.")
-    return api.create_response(request, {"detail": in_both_languages(message)}, status=404)
+    params = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], dict) else None
+    detail = in_both_languages(message, params)
+    return api.create_response(request, {"detail": detail}, status=404)

@@ -11,11 +11,12 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.security import django_auth
 from pydantic import ConfigDict
 
 from gongkai.accounts.models import User
+from gongkai.api.schemas import BoundedLimitOffsetPagination
 from gongkai.units import selectors, services
 from gongkai.units.models import Unit
 
@@ -242,7 +243,7 @@ def _supervising_unit(code: str | None) -> Unit | None:
     operation_id="unit_list",
     summary="List active units",
 )
-@paginate(LimitOffsetPagination, max_limit=100)
+@paginate(BoundedLimitOffsetPagination, max_limit=100)
 def unit_list(request: HttpRequest) -> Any:
     """Every active unit with its contact details, departments first. Paginated."""
     return selectors.public_unit_list()

@@ -188,7 +188,9 @@ def _search_engine(
             facets=request.facets,
         )
 
-    page = max(1, request.page)
+    # Never ask the engine for more than the first MAX_RESULTS (a huge page number would
+    # make it allocate for the offset): beyond them, the last page that exists.
+    page = min(max(1, request.page), MAX_RESULTS // page_size + 1)
     result = execute(page)
     partial = False
     missed = result.total == 0 and not parsed.empty

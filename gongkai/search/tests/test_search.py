@@ -380,6 +380,12 @@ def test_unknown_filters_and_pages_give_a_normal_page(client, corpus, params):
     assert "住房" in response.content.decode()
 
 
+def test_a_huge_page_number_is_clamped_before_the_engine(corpus):
+    page = search_documents(SearchRequest(q="住房", page=1_000_000_000_000))
+    assert page.page == 1
+    assert page.total == 2
+
+
 def test_out_of_range_page_shows_the_last_page(corpus):
     page = search_documents(SearchRequest(q="住房", page=50, page_size=1))
     assert page.page == 2
