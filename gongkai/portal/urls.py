@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from gongkai.portal import views
+from gongkai.portal import display, views
 
 app_name = "portal"
 urlpatterns = [
@@ -17,6 +17,7 @@ urlpatterns = [
     ),
     path("documents/<path:index_number>/", views.document_detail, name="document_detail"),
     path("catalogue/", views.catalogue, name="catalogue"),
+    path("display/text-size/", display.text_size, name="text_size"),  # issue #4 §7
     re_path(
         r"^catalogue/catalogue\.(?P<fmt>xlsx|csv)$",
         views.catalogue_download,

@@ -1,4 +1,5 @@
-"""Template helpers for the portal: site name, language switch, ``lang`` attributes."""
+"""Template helpers for the portal: site name, language switch, ``lang`` attributes, the
+large-text mode (issue #4 §6, §7)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ from typing import Any
 
 from django import template
 from django.conf import settings
-from django.urls import translate_url
+from django.urls import reverse, translate_url
+from django.utils.http import urlencode
 from django.utils.translation import get_language
+
+from gongkai.portal import display
 
 register = template.Library()
 
@@ -41,8 +45,40 @@ def language_links(context: template.Context) -> list[dict[str, Any]]:
             "code": code,
             "name": name,
             "lang": html_lang(code),
-            "url": translate_url(path, code),
+            "url": _translated_path(path, code, current),
             "current": code == current,
         }
         for code, name in settings.LANGUAGES
     ]
+
+
+def _translated_path(path: str, code: str, current: str | None) -> str:
+    """``path`` in language ``code``. :func:`translate_url` leaves an address it cannot
+    resolve (a 404 page) unchanged; then the language prefix is swapped by hand, so that
+    the switch still changes the language (issue #4 §6)."""
+    translated = translate_url(path, code)
+    if translated != path or code == current:
+        return translated
+    prefixes = {f"/{language}/" for language, _name in settings.LANGUAGES}
+    rest = path
+    for prefix in prefixes:
+        if rest.startswith(prefix):
+            rest = "/" + rest[len(prefix) :]
+            break
+    if code == settings.LANGUAGE_CODE:  # prefix_default_language=False
+        return rest
+    return f"/{code}{rest}"
+
+
+@register.simple_tag(takes_context=True)
+def large_text(context: template.Context) -> bool:
+    """Whether the reader turned large text on (适老化, issue #4 §7): the ``gk_text`` cookie."""
+    return display.is_large_text(context.get("request"))
+
+
+@register.simple_tag(takes_context=True)
+def text_size_url(context: template.Context, size: str) -> str:
+    """The address that switches the text size to ``size`` and comes back to this page."""
+    request = context.get("request")
+    back = request.get_full_path() if request is not None else "/"
+    return f"{reverse('portal:text_size')}?{urlencode({'size': size, 'next': back})}"
