@@ -107,6 +107,8 @@ class Document(models.Model):
             # Portal lists and the catalogue read these without touching the long body.
             models.Index(fields=["state", "-published_at", "-id"], name="document_public_list"),
             models.Index(fields=["state", "-signed_date", "-id"], name="document_catalogue"),
+            # The sitemap's lastmod (issue #4 §5).
+            models.Index(fields=["state", "updated_at"], name="document_state_updated"),
         ]
 
     def __str__(self) -> str:
