@@ -14,13 +14,15 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from gongkai.library import selectors as library_selectors
 from gongkai.library.attachments import MIME_TYPES
 from gongkai.library.choices import ChangeKind, PublicationState, RelationKind, Validity
 from gongkai.library.exports import NOT_LOADED, PUBLIC_COLUMNS, export_documents
-from gongkai.library.models import Attachment, Document
+from gongkai.library.importing import INDEX_NUMBER_RE
+from gongkai.library.models import Attachment, Document, DocumentKeyArea
 from gongkai.library.sanitize import sanitize_body
 from gongkai.portal.forms import DocumentFilterForm, UnitFilterForm
 from gongkai.units import selectors
@@ -146,6 +148,7 @@ METADATA_FIELDS = (
     "index_number",
     "title",
     "summary",
+    "kind",
     "topic",
     "category",
     "document_number",
@@ -160,7 +163,9 @@ METADATA_FIELDS = (
 def _metadata_labels() -> dict[str, str]:
     """Labels in the active language: 索引号 in Chinese, "Index number" in English."""
     fields = (cast("Field[Any, Any]", Document._meta.get_field(name)) for name in METADATA_FIELDS)
-    return {field.name: str(capfirst(field.verbose_name)) for field in fields}
+    labels = {field.name: str(capfirst(field.verbose_name)) for field in fields}
+    labels["key_areas"] = str(capfirst(DocumentKeyArea._meta.verbose_name_plural))
+    return labels
 
 
 def _withdrawn_at(document: Document) -> Any:
@@ -168,12 +173,38 @@ def _withdrawn_at(document: Document) -> Any:
     return withdrawals[-1] if withdrawals else document.updated_at
 
 
-def document_detail(request: HttpRequest, index_number: str) -> HttpResponse:
-    """The public page of one document (Art. 24): metadata, body, attachments, relations,
-    banners for repealed, revised, expired and withdrawn documents, and the history.
+def _interpretations(document: Document) -> tuple[list[Document], list[Document]]:
+    """(the published interpretations of ``document``, the published documents it
+    interprets), from the prefetched relations: no query (R-5.3, issue #4 §2)."""
+    explained_by = [
+        r.source
+        for r in document.incoming_relations.all()
+        if r.kind == RelationKind.INTERPRETS and r.source.state == PublicationState.PUBLISHED
+    ]
+    explains = [
+        r.target
+        for r in document.outgoing_relations.all()
+        if r.kind == RelationKind.INTERPRETS and r.target.state == PublicationState.PUBLISHED
+    ]
+    return explained_by, explains
 
-    Drafts, documents in review and scheduled ones do not exist here (404).
+
+def document_detail(request: HttpRequest, index_number: str) -> HttpResponse:
+    """The public page of one document (Art. 24; issue #4 §2): the metadata table (索引号,
+    发布机构 with the joint issuers, 成文日期, 发布日期, 文号, 主题分类, 有效性, 有效期至 …),
+    the body, attachments with type and size, relations, its interpretations shown at the
+    top (R-5.3), banners for repealed, revised, expired and withdrawn documents, and the
+    history. ``?print=1`` is the print version (no navigation, print stylesheet).
+
+    The URL is the index number, which no revision changes: the page is permanent. In
+    English the English title and summary are shown where they exist, otherwise a notice
+    says the document is in Chinese only.
+
+    Drafts, documents in review and scheduled ones do not exist here (404), nor does an
+    address that cannot be an index number (it is not sent to the database).
     """
+    if not INDEX_NUMBER_RE.fullmatch(index_number):
+        raise Http404(_("There is no published document with this index number."))
     try:
         document = library_selectors.public_document(index_number)
     except Document.DoesNotExist:
@@ -190,6 +221,7 @@ def document_detail(request: HttpRequest, index_number: str) -> HttpResponse:
         for r in library_selectors.superseded_by(document)
         if r.kind in SUPERSEDING
     ]
+    interpretations, interprets = _interpretations(document)
     # The body is sanitised by the library services on every write (document_create and
     # document_update call sanitize_body), which is why it may be rendered unescaped. It is
     # sanitised once more here, so that a row written by any other path cannot inject markup.
@@ -199,12 +231,17 @@ def document_detail(request: HttpRequest, index_number: str) -> HttpResponse:
         "labels": _metadata_labels(),
         "body": body,
         "attachments": document.attachments.all(),
+        "key_areas": [link.get_area_display() for link in document.key_area_links.all()],
         "relations": relations,
         "superseded": superseded,
+        "interpretations": interpretations,
+        "interprets": interprets,
         "withdrawn": document.state == PublicationState.WITHDRAWN,
         "withdrawn_at": _withdrawn_at(document),
         "history": _history(document),
+        "permanent_url": request.build_absolute_uri(document.get_absolute_url()),
         "print_view": request.GET.get("print") == "1",
+        "en": (get_language() or "").startswith("en"),
         "nav": "documents",
     }
     return render(request, "portal/document_detail.html", context)

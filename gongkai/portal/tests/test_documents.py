@@ -135,7 +135,7 @@ def test_document_page_in_english_uses_english_labels_and_title(client, full_doc
         "Effective date",
     ]:
         assert f'<th scope="row">{label}</th>' in html, label
-    assert "labour, human resources and social security" in html
+    assert "Labour, human resources and social security" in html
     assert '<a href="/en/units/CZJ/">CZJ Bureau</a>' in html
     assert '<div class="document__body prose" lang="zh-Hans">' in html
 
@@ -241,18 +241,24 @@ def test_relations_are_shown_both_ways(client, unit_a, editor_a, reviewer_a):
 
     new_page = _html(client.get(_url(new, "en")))
     section = new_page[new_page.index('id="relations"') :]
-    assert re.search(rf'<td>Repeals</td><td><a href="{_url(old, "en")}">旧办法</a>', section)
-    assert re.search(rf'<td>Is based on</td><td><a href="{_url(law, "en")}">上位文件</a>', section)
+    # Titles with no English version are marked as Chinese (WCAG 3.1.2).
+    zh = ' lang="zh-Hans"'
+    assert re.search(rf'<td>Repeals</td><td><a href="{_url(old, "en")}"{zh}>旧办法</a>', section)
     assert re.search(
-        rf'<td>Interpreted by</td><td><a href="{_url(reading, "en")}">新办法的政策解读</a>',
+        rf'<td>Is based on</td><td><a href="{_url(law, "en")}"{zh}>上位文件</a>', section
+    )
+    assert re.search(
+        rf'<td>Interpreted by</td><td><a href="{_url(reading, "en")}"{zh}>新办法的政策解读</a>',
         section,
     )
 
     old_page = _html(client.get(_url(old, "en")))
     section = old_page[old_page.index('id="relations"') :]
-    assert re.search(rf'<td>Repealed by</td><td><a href="{_url(new, "en")}">新办法</a>', section)
+    assert re.search(
+        rf'<td>Repealed by</td><td><a href="{_url(new, "en")}"{zh}>新办法</a>', section
+    )
     law_page = _html(client.get(_url(law, "en")))
-    assert re.search(rf'<td>Is the basis of</td><td><a href="{_url(new, "en")}">', law_page)
+    assert re.search(rf'<td>Is the basis of</td><td><a href="{_url(new, "en")}"{zh}>', law_page)
 
 
 def test_relation_to_an_unpublished_document_is_not_shown(client, unit_a, editor_a, reviewer_a):
@@ -281,7 +287,10 @@ def test_repealed_document_carries_a_banner_linking_the_repealing_one(
     banner = html[html.index('class="notice notice--superseded"') :]
     banner = banner[: banner.index("</div>")]
     assert "This document has been repealed." in banner
-    assert f'Repealed by: <a href="{_url(new, "en")}">新办法</a> (津生管发〔2021〕3号)' in (banner)
+    assert (
+        f'Repealed by: <a href="{_url(new, "en")}" lang="zh-Hans">新办法</a> '
+        '(<span lang="zh-Hans">津生管发〔2021〕3号</span>)'
+    ) in banner
     assert html.index("notice--superseded") < html.index('class="doc-meta"')
     assert "notice--superseded" not in _html(client.get(_url(new, "en")))
 
@@ -295,7 +304,7 @@ def test_revised_document_banner_links_the_revising_document(client, unit_a, edi
     html = _html(client.get(_url(old, "en")))
 
     assert "This document has been revised." in html
-    assert f'Revised by: <a href="{_url(new, "en")}">修订后的办法</a>' in html
+    assert f'Revised by: <a href="{_url(new, "en")}" lang="zh-Hans">修订后的办法</a>' in html
 
 
 def test_expired_document_carries_a_banner_with_its_valid_until_date(
@@ -359,7 +368,7 @@ def test_history_shows_first_publication_and_each_change_note(client, full_docum
     )
     assert re.search(
         rf'<time datetime="{today}">{today}</time> <span class="history__label">'
-        r"Changed</span>: 补充补贴标准",
+        r'Changed</span>: <span lang="zh-Hans">补充补贴标准</span>',
         history,
     )
 
