@@ -21,6 +21,7 @@ from gongkai.library import selectors as library_selectors
 from gongkai.library.attachments import MIME_TYPES
 from gongkai.library.choices import ChangeKind, PublicationState, RelationKind, Validity
 from gongkai.library.exports import NOT_LOADED, PUBLIC_COLUMNS, export_documents
+from gongkai.core.validators import UNIT_CODE_RE
 from gongkai.library.importing import INDEX_NUMBER_RE
 from gongkai.library.models import Attachment, Document, DocumentKeyArea
 from gongkai.library.sanitize import sanitize_body
@@ -59,6 +60,8 @@ def unit_directory(request: HttpRequest) -> HttpResponse:
 
 
 def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
+    if not UNIT_CODE_RE.match(code):  # e.g. a NUL byte, which PostgreSQL refuses
+        raise Http404(_("There is no unit with this code."))
     try:
         unit = selectors.public_unit(code)
     except Unit.DoesNotExist:
@@ -253,6 +256,8 @@ def attachment_download(request: HttpRequest, index_number: str, pk: int) -> Fil
     The document is looked up through the public selector first: an attachment of a draft,
     of a document in review or of a scheduled one is not found, whatever its id.
     """
+    if not INDEX_NUMBER_RE.fullmatch(index_number):
+        raise Http404(_("There is no such attachment."))
     try:
         document = library_selectors.public_documents().get(index_number=index_number)
         attachment = document.attachments.get(pk=pk)

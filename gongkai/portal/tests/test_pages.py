@@ -352,3 +352,17 @@ def test_not_found_page_is_a_portal_page(client, inactive_unit):
     assert '<html lang="en">' in html
     assert "Page not found" in html
     assert 'href="/units/OLD/" hreflang="zh-Hans"' in html
+
+
+@pytest.mark.parametrize(
+    "path", ["/units/%00/", "/units/JJJ%00/", "/documents/JJJ%00/attachments/1/"]
+)
+def test_nul_bytes_in_addresses_are_not_found_not_errors(client, db, path):
+    """PostgreSQL refuses NUL in text; the portal answers 404 before asking it (issue #4)."""
+    assert client.get(path).status_code == 404
+
+
+def test_unit_page_links_to_its_column_and_search(client, unit_a):
+    body = client.get(f"/units/{unit_a.code}/").content.decode()
+    assert f"/units/{unit_a.code}/column/" in body
+    assert f"/search/?unit={unit_a.code}" in body
