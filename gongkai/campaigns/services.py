@@ -41,6 +41,7 @@ from gongkai.campaigns.models import (
 from gongkai.campaigns.selectors import campaign_matching_documents, clean_filter
 from gongkai.core.audit import audit_record
 from gongkai.core.models import AuditAction
+from gongkai.core.pagecache import content_changed
 from gongkai.library import services as library
 from gongkai.library.choices import DisclosureAttribute, PublicationState, WithholdingGround
 from gongkai.library.models import Document
@@ -230,6 +231,7 @@ def campaign_publish_results(*, campaign: Campaign, by: User, via: str = "web") 
             after={"results_published": True},
             via=via,
         )
+        content_changed()  # the public results list (issue #4 §8)
     return campaign
 
 
@@ -255,6 +257,7 @@ def campaign_unpublish_results(
             note=reason.strip(),
             via=via,
         )
+        content_changed()  # the public results list (issue #4 §8)
     return campaign
 
 
@@ -468,6 +471,8 @@ def _apply(task: CampaignTask, by: User, via: str) -> None:
         task.applied_at = timezone.now()
         task.error = ""
     task.save(update_fields=["applied", "applied_at", "error"])
+    if task.campaign.results_published:
+        content_changed()  # the public results list (issue #4 §8)
     audit_record(
         actor=by,
         action=AuditAction.CHANGE,

@@ -48,6 +48,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Cache-Control, ETag/304 and the public page cache (issue #4 §8; ADR 0008). Early, so a
+    # cached page skips everything below; it keeps the headers those added when it was made.
+    "gongkai.core.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -172,6 +175,23 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
+
+# --- HTTP caching and the public page cache (issue #4 §8; docs/adr/0008) -----------------
+# Anonymous public GETs: "Cache-Control: public, max-age=…, stale-while-revalidate=…" for
+# browsers and a reverse proxy or CDN; everything else "private, no-store".
+GONGKAI_HTTP_MAX_AGE = env.env_int("GONGKAI_HTTP_MAX_AGE", 60, minimum=0)
+GONGKAI_HTTP_STALE_WHILE_REVALIDATE = env.env_int(
+    "GONGKAI_HTTP_STALE_WHILE_REVALIDATE", 60, minimum=0
+)
+# Each server process keeps rendered anonymous pages (at most this many bytes, each page at
+# most this many seconds) until content_changed() starts a new content generation.
+GONGKAI_PAGE_CACHE = env.env_bool("GONGKAI_PAGE_CACHE", True)
+GONGKAI_PAGE_CACHE_BYTES = env.env_int("GONGKAI_PAGE_CACHE_MB", 64, minimum=1) * 1024 * 1024
+GONGKAI_PAGE_CACHE_SECONDS = env.env_int("GONGKAI_PAGE_CACHE_SECONDS", 300, minimum=1)
+# Cookies that change a public page, part of the cache key: large text (portal/display.py).
+GONGKAI_PAGE_CACHE_COOKIES = ["gk_text"]
+# Bumped after every commit that changes public content; stat()ed by every request.
+GONGKAI_CONTENT_GENERATION_FILE = DATA_DIR / "content-generation"
 
 # --- Background jobs (django-tasks with its database backend) ---------------------
 TASKS = {

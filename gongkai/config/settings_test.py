@@ -15,3 +15,6 @@ STORAGES = {
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Fast hashing for the hundreds of accounts tests create; production keeps Django's default.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tests change rows without the services too (direct updates), which start no new content
+# generation: the page cache is off unless a test turns it on (core/tests/test_pagecache.py).
+GONGKAI_PAGE_CACHE = False

@@ -21,6 +21,7 @@ from gongkai.accounts.models import User
 from gongkai.accounts.permissions import Perm, require
 from gongkai.core.audit import audit_record, snapshot
 from gongkai.core.models import AuditAction
+from gongkai.core.pagecache import content_changed
 from gongkai.library.choices import (
     ChangeKind,
     DisclosureAttribute,
@@ -366,6 +367,7 @@ def document_update(
             DocumentChange.objects.create(
                 document=fresh, kind=ChangeKind.CHANGED, note=change_note.strip(), by=by
             )
+            content_changed()  # public pages show it (issue #4 §8)
         audit_record(
             actor=by,
             action=AuditAction.CHANGE,
@@ -545,6 +547,7 @@ def document_publish(
             by=by,
         )
         apply_relations(document, by, via)
+        content_changed()  # public pages show it (issue #4 §8)
     return document
 
 
@@ -577,6 +580,7 @@ def publish_scheduled(now: datetime.datetime | None = None) -> int:
                 note="首次发布 / first published",
             )
             apply_relations(document, None, "job")
+            content_changed()  # public pages show it (issue #4 §8)
             count += 1
     return count
 
@@ -604,6 +608,7 @@ def document_withdraw(*, document: Document, by: User, reason: str, via: str = "
         DocumentChange.objects.create(
             document=document, kind=ChangeKind.WITHDRAWN, note=reason.strip(), by=by
         )
+        content_changed()  # public pages show it (issue #4 §8)
     return document
 
 
@@ -666,6 +671,7 @@ def document_set_validity(
             validate_document(document)
             document.save(update_fields=["valid_until"])
         _set_validity(document, validity, by=by, via=via, note=note.strip())
+        content_changed()  # public pages show it (issue #4 §8)
     return document
 
 
@@ -719,6 +725,7 @@ def relation_add(
             )
         if source.state == PublicationState.PUBLISHED:
             apply_relations(source, by, via)
+        content_changed()  # public pages show it (issue #4 §8)
     return relation
 
 
@@ -740,6 +747,7 @@ def relation_remove(*, relation: DocumentRelation, by: User, via: str = "web") -
             via=via,
         )
         relation.delete()
+        content_changed()  # public pages show it (issue #4 §8)
 
 
 def expire_documents(today: datetime.date | None = None) -> int:
@@ -761,6 +769,7 @@ def expire_documents(today: datetime.date | None = None) -> int:
                 note=f"有效期至 {document.valid_until:%Y-%m-%d} 届满 / "
                 f"validity ended on {document.valid_until:%Y-%m-%d}",
             )
+            content_changed()  # public pages show it (issue #4 §8)
             count += 1
     return count
 
@@ -783,6 +792,7 @@ def bring_into_force(today: datetime.date | None = None) -> int:
                     note=f"自 {document.effective_date:%Y-%m-%d} 起施行 / in force from "
                     f"{document.effective_date:%Y-%m-%d}",
                 )
+                content_changed()  # public pages show it (issue #4 §8)
                 count += 1
     return count
 
@@ -833,6 +843,7 @@ def attachment_add(
         attachment.file.save(filename, ContentFile(data), save=False)
         attachment.save()
         documents_changed([attachment.document_id])
+        content_changed()  # public pages show it (issue #4 §8)
         audit_record(
             actor=by,
             action=AuditAction.CHANGE,
@@ -860,3 +871,4 @@ def attachment_remove(*, attachment: Attachment, by: User, via: str = "web") -> 
         )
         attachment.file.delete(save=False)
         attachment.delete()
+        content_changed()  # public pages show it (issue #4 §8)

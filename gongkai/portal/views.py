@@ -17,11 +17,11 @@ from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from gongkai.core.validators import UNIT_CODE_RE
 from gongkai.library import selectors as library_selectors
 from gongkai.library.attachments import MIME_TYPES
 from gongkai.library.choices import ChangeKind, PublicationState, RelationKind, Validity
 from gongkai.library.exports import NOT_LOADED, PUBLIC_COLUMNS, export_documents
-from gongkai.core.validators import UNIT_CODE_RE
 from gongkai.library.importing import INDEX_NUMBER_RE
 from gongkai.library.models import Attachment, Document, DocumentKeyArea
 from gongkai.library.sanitize import sanitize_body

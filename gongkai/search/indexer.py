@@ -11,16 +11,19 @@ If two workers run, the second finds the writer lock taken and simply waits its 
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import fcntl
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import tantivy
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 
+from gongkai.core.pagecache import content_changed
 from gongkai.search import engine
 from gongkai.search.models import IndexChange
 
@@ -36,9 +39,35 @@ WRITER_HEAP = 64_000_000
 Progress = Callable[[int, int], None]
 
 
-def rebuild(progress: Progress | None = None, batch_size: int = 500) -> int:
+@contextlib.contextmanager
+def _rebuild_lock(wait: bool) -> Iterator[bool]:
+    """One rebuild at a time across processes (an flock on a file beside the generations).
+    Yields False when ``wait`` is off and another process is rebuilding."""
+    root = engine.search_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".rebuild.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def rebuild(progress: Progress | None = None, batch_size: int = 500, wait: bool = True) -> int:
     """Build a complete new generation from the database, then serve it. Returns the number
-    of documents indexed. Safe to run while the site is up and while the indexer runs."""
+    of documents indexed. Safe to run while the site is up and while the indexer runs; with
+    ``wait`` off it returns -1 at once if another process is already rebuilding."""
+    with _rebuild_lock(wait) as locked:
+        if not locked:
+            return -1
+        return _rebuild(progress, batch_size)
+
+
+def _rebuild(progress: Progress | None, batch_size: int) -> int:
     from gongkai.library.choices import PublicationState
     from gongkai.library.models import Document
 
@@ -96,7 +125,7 @@ class Indexer:
         """Open (or keep) a writer on the served generation; rebuild when there is none."""
         path = engine.current_generation()
         if path is None:
-            rebuild()
+            rebuild(wait=False)  # another process may be building it already
             path = engine.current_generation()
             if path is None:
                 return False
@@ -107,7 +136,7 @@ class Indexer:
             index = engine.open_index(path)
         except engine.SearchUnavailable:
             logger.warning("search index %s unreadable: rebuilding", path.name)
-            rebuild()
+            rebuild(wait=False)
             return False
         try:
             self.writer = index.writer(heap_size=WRITER_HEAP, num_threads=1)
@@ -138,6 +167,7 @@ class Indexer:
                 self.writer.add_document(entry.to_tantivy())
         self.writer.commit()
         engine.READER.expire()
+        content_changed()  # cached search pages and facet counts are stale now
 
     def run_once(self) -> int:
         """Apply every pending change; return how many outbox rows were applied."""

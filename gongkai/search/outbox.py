@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from gongkai.core.pagecache import content_changed
 from gongkai.search.models import IndexChange
 
 
@@ -18,3 +19,4 @@ def documents_changed(document_ids: Iterable[int]) -> None:
     if not ids:
         return
     IndexChange.objects.bulk_create([IndexChange(document_id=pk) for pk in ids], batch_size=1000)
+    content_changed()  # public pages showing these documents (once per transaction)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 
 from gongkai.search import selectors, services
@@ -97,7 +98,11 @@ def results(request: HttpRequest) -> HttpResponse:
                 ],
             }
         )
-    return render(request, "search/results.html", context)
+    response = render(request, "search/results.html", context)
+    if context.get("page") is not None and context["page"].missed:
+        # Not cached (here or by a proxy): every search that finds nothing is counted.
+        add_never_cache_headers(response)
+    return response
 
 
 def _page_query(params: QueryDict, number: int) -> str:

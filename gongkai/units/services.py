@@ -28,6 +28,7 @@ from gongkai.accounts.permissions import (
 from gongkai.core.audit import audit_record, snapshot
 from gongkai.core.jobs import enqueue_on_commit
 from gongkai.core.models import AuditAction
+from gongkai.core.pagecache import content_changed
 from gongkai.core.tasks import send_email
 from gongkai.core.validators import normalize_phone
 from gongkai.units.models import DisclosureOfficerFiling, FilingStatus, Leader, Unit
@@ -92,6 +93,7 @@ def unit_create(*, by: User, data: dict[str, Any], via: str = "web") -> Unit:
             after=snapshot(unit, exclude=["created_at", "updated_at"]),
             via=via,
         )
+        content_changed()  # the portal shows units (issue #4 §8)
     return unit
 
 
@@ -128,6 +130,7 @@ def unit_update(*, unit: Unit, by: User, changes: dict[str, Any], via: str = "we
             after={k: v for k, v in after.items() if before.get(k) != v},
             via=via,
         )
+        content_changed()  # the portal shows units (issue #4 §8)
     unit.refresh_from_db()
     return fresh
 
@@ -142,6 +145,7 @@ def unit_delete(*, unit: Unit, by: User, via: str = "web") -> None:
                 actor=by, action=AuditAction.DELETE, obj=unit, unit=unit, before=before, via=via
             )
             unit.delete()
+            content_changed()  # the portal shows units (issue #4 §8)
     except (ProtectedError, IntegrityError):
         raise ValidationError(
             "该单位仍有关联的记录（下属单位或备案），不能删除，请改为停用 / "
@@ -169,6 +173,7 @@ def leader_save(*, leader: Leader, by: User, via: str = "web") -> Leader:
             after=snapshot(leader),
             via=via,
         )
+        content_changed()  # the portal shows units (issue #4 §8)
     return leader
 
 
@@ -184,6 +189,7 @@ def leader_delete(*, leader: Leader, by: User, via: str = "web") -> None:
             via=via,
         )
         leader.delete()
+        content_changed()  # the portal shows units (issue #4 §8)
 
 
 def membership_grant(
@@ -372,6 +378,7 @@ def officer_confirm(
             after={"status": "confirmed", "filing_date": filing_date.isoformat()},
             via=via,
         )
+        content_changed()  # the portal shows units (issue #4 §8)
         enqueue_on_commit(
             send_email,
             "[政务公开] 政务公开工作人员备案已确认",
