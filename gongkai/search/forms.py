@@ -12,6 +12,33 @@ from gongkai.search.engine import Filters
 from gongkai.search.selectors import SearchRequest
 
 POLICY_KINDS = ("rule", "normative", "policy", "interpretation")
+FIRST_YEAR, LAST_YEAR = 1949, 2100
+
+
+class YearsField(forms.Field):
+    """Years as repeated ``year=2020`` parameters (a list of 150 choices would be rebuilt and
+    copied for every search; checking the range is all that is needed)."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {  # noqa: RUF012 - Django's convention
+        "invalid": _("Enter years between 1949 and 2100."),
+    }
+
+    def to_python(self, value: Any) -> list[int]:
+        if not value:
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        years: list[int] = []
+        for item in values:
+            try:
+                year = int(str(item).strip())
+            except ValueError:
+                error = forms.ValidationError(self.error_messages["invalid"], code="invalid")
+                raise error from None
+            if not FIRST_YEAR <= year <= LAST_YEAR:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            years.append(year)
+        return years
 
 
 class SearchForm(forms.Form):
@@ -34,7 +61,7 @@ class SearchForm(forms.Form):
         choices=[("relevance", _("Relevance")), ("date", _("Date published"))],
     )
     unit = forms.MultipleChoiceField(label=_("Issued by"), required=False)
-    year = forms.TypedMultipleChoiceField(label=_("Year"), required=False, coerce=int)
+    year = YearsField(label=_("Year"), required=False)
     kind = forms.MultipleChoiceField(label=_("Kind"), required=False, choices=DocumentKind.choices)
     topic = forms.MultipleChoiceField(label=_("Topic"), required=False, choices=Topic.choices)
     validity = forms.MultipleChoiceField(
@@ -50,8 +77,6 @@ class SearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         unit_field: Any = self.fields["unit"]
         unit_field.choices = unit_codes
-        year_field: Any = self.fields["year"]
-        year_field.choices = [(str(y), str(y)) for y in range(1949, 2101)]
 
     def valid_data(self) -> dict[str, Any]:
         """The values that are valid; invalid ones are dropped (and shown as errors)."""

@@ -343,8 +343,29 @@ def _search_database(
     )
 
 
+_LABELS: dict[tuple[str, Any], dict[str, dict[str, str]]] = {}
+
+
 def facet_labels() -> dict[str, dict[str, str]]:
-    """Display names of facet values, in the active language (units from one query)."""
+    """Display names of facet values, in the active language. Kept per language until public
+    content changes (the page cache's generation), so a search reads no unit rows."""
+    from django.utils.translation import get_language
+
+    from gongkai.core.pagecache import current_generation
+
+    stamp = current_generation().stamp
+    key = (get_language() or "", stamp)
+    labels = _LABELS.get(key) if stamp is not None else None
+    if labels is None:
+        labels = _facet_labels()
+        if stamp is not None:
+            if len(_LABELS) > 8:
+                _LABELS.clear()
+            _LABELS[key] = labels
+    return labels
+
+
+def _facet_labels() -> dict[str, dict[str, str]]:
     from gongkai.library.choices import Art20Category, DocumentKind, KeyArea, Topic, Validity
     from gongkai.units.selectors import public_unit_list
 

@@ -69,7 +69,14 @@ def _facets(
 def results(request: HttpRequest) -> HttpResponse:
     labels = selectors.facet_labels()
     form = SearchForm(request.GET or None, unit_codes=list(labels["unit"].items()))
-    context: dict[str, Any] = {"form": form, "nav": "search", "searched": bool(request.GET)}
+    policy = request.GET.get("scope") == "policy"
+    context: dict[str, Any] = {
+        "form": form,
+        "nav": "search",
+        "searched": bool(request.GET),
+        # what the radios show when the reader has not chosen: in force only for policies
+        "default_validity_scope": "in_force" if policy else "any",
+    }
     if request.GET:
         search_request = form.to_request(page_size=PAGE_SIZE)
         page = selectors.search_documents(search_request)

@@ -213,6 +213,9 @@ def test_policy_scope_is_in_force_only_by_default(client, corpus):
     url = reverse("search:results")
     response = client.get(url, {"q": "住房公积金", "scope": "policy"})
     assert "关于住房公积金缴存的管理办法" not in page_text(response)
+    assert 'name="validity_scope" value="in_force" id="id_validity_scope_0" checked' in (
+        page_text(response)
+    )
     response = client.get(url, {"q": "住房公积金", "scope": "policy", "validity_scope": "any"})
     assert "关于住房公积金缴存的管理办法" in page_text(response)
 
