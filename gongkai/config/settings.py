@@ -190,6 +190,11 @@ GONGKAI_PAGE_CACHE_BYTES = env.env_int("GONGKAI_PAGE_CACHE_MB", 64, minimum=1) *
 GONGKAI_PAGE_CACHE_SECONDS = env.env_int("GONGKAI_PAGE_CACHE_SECONDS", 300, minimum=1)
 # Cookies that change a public page, part of the cache key: large text (portal/display.py).
 GONGKAI_PAGE_CACHE_COOKIES = ["gk_text"]
+
+# --- Search (issue #4 §3, ADR 0009) ------------------------------------------------------
+# The tantivy index: a cache of the database, rebuilt by `gongkai reindex` (or by the worker
+# when it is missing). Each server's own disk; not shared between machines.
+GONGKAI_SEARCH_DIR = Path(os.environ.get("GONGKAI_SEARCH_DIR") or DATA_DIR / "search")
 # Bumped after every commit that changes public content; stat()ed by every request.
 GONGKAI_CONTENT_GENERATION_FILE = DATA_DIR / "content-generation"
 
