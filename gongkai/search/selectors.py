@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Q
 from django.utils.safestring import SafeString, mark_safe
