@@ -456,3 +456,13 @@ def test_only_one_rebuild_at_a_time(corpus):
         assert locked
         assert rebuild(wait=False) == -1  # another process is rebuilding: skip
     assert rebuild(wait=False) == 3
+
+
+def test_a_rebuild_marks_older_changes_applied(unit_a, staff):
+    """Changes already in the rebuild's snapshot are not replayed one by one afterwards."""
+    document = pub(unit_a, staff, title="重建之前的变更")
+    old = datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=1)
+    IndexChange.objects.update(created_at=old)
+    rebuild()
+    assert not IndexChange.objects.filter(applied_at=None).exists()
+    assert titles("重建之前的变更") == [document.title]
