@@ -19,6 +19,7 @@ import csv
 import datetime
 import random
 import sys
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -150,6 +151,10 @@ KIND_LABELS = {
     "other": "其他",
 }
 
+FIRST_DAY = datetime.date(2010, 1, 1)
+_UNIT_WEIGHTS = [u[5] for u in UNITS]
+_KIND_WEIGHTS = [k[1] for k in KINDS]
+
 
 @dataclass
 class Doc:
@@ -163,6 +168,7 @@ class Doc:
     number: str = ""
     index: str = ""
     row: dict[str, str] | None = None
+    subject: str = ""
 
 
 def _numeral(n: int) -> str:
@@ -212,80 +218,85 @@ def _add_years(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year + years, day=28)
 
 
+def _draw(
+    rng: random.Random,
+    today: datetime.date,
+    serials: dict[tuple[str, int], int],
+    index_serials: dict[tuple[str, int], int],
+) -> Doc:
+    """One document and its manifest row (the random draws of one row of :func:`generate`)."""
+    code, name, _en, _kind, abbr, _w = rng.choices(UNITS, weights=_UNIT_WEIGHTS)[0]
+    kind, _kw, category, topics = rng.choices(KINDS, weights=_KIND_WEIGHTS)[0]
+    signed = _date_between(rng, FIRST_DAY, today - datetime.timedelta(days=20))
+    year = signed.year
+    serials[(code, year)] = serials.get((code, year), 0) + 1
+    serial = serials[(code, year)]
+    subject = rng.choice(SUBJECTS)
+    doc_type = rng.choice(DOC_TYPES[kind])
+    if kind in {"normative", "policy", "plan", "emergency_plan"}:
+        title = f"关于印发《生态城{subject}{doc_type}》的通知"
+    else:
+        title = f"关于{subject}{doc_type}的通知"
+        if rng.random() < 0.3:
+            title = f"生态城{year}年{subject}{doc_type}"
+    doc = Doc(code, abbr, year, serial, kind, signed, title, subject=subject)
+    doc.number = _number(rng, abbr, year, serial)
+    if rng.random() < 0.3:
+        index_serials[(code, year)] = index_serials.get((code, year), 0) + 1
+        org = 111200000 + UNITS.index(next(u for u in UNITS if u[0] == code)) * 1013
+        doc.index = f"{org:09d}/{year}-{index_serials[(code, year)]:05d}"
+    row = dict.fromkeys(HEADER, "")
+    row.update(
+        {
+            "单位代码": code,
+            "标题": title,
+            "文号": doc.number,
+            "索引号": doc.index,
+            "类型": KIND_LABELS[kind],
+            "公开类别": category,
+            "主题": rng.choice(topics),
+            "成文日期": signed.isoformat(),
+        }
+    )
+    if rng.random() < 0.05:
+        others = [u[0] for u in UNITS if u[0] != code]
+        row["联合发文单位"] = "、".join(rng.sample(others, rng.randint(1, 2)))
+    if rng.random() < 0.12:
+        row["重点领域"] = "、".join(rng.sample(KEY_AREAS, rng.randint(1, 2)))
+    if kind == "normative":
+        effective = signed + datetime.timedelta(days=rng.randint(0, 30))
+        years = 2 if ("暂行" in title or "试行" in title) else rng.choice([3, 5, 5])
+        row["施行日期"] = effective.isoformat()
+        until = _add_years(effective, years) - datetime.timedelta(days=1)
+        row["有效期至"] = until.isoformat()
+    draw = rng.random()
+    if draw < 0.92:
+        row["公开属性"] = "主动公开"
+        row["状态"] = "已发布"
+        published = min(signed + datetime.timedelta(days=rng.randint(1, 15)), today)
+        row["发布日期"] = published.isoformat()
+    else:
+        attribute, ground, explanation = rng.choice(GROUNDS)
+        row["公开属性"] = attribute
+        row["不公开理由"] = ground
+        row["理由说明"] = explanation
+        row["状态"] = "草稿"
+    body = _body(rng, subject, name)
+    row["正文"] = body
+    row["摘要"] = body.split("\n", 1)[0][:120]
+    doc.row = row
+    return doc
+
+
 def generate(count: int, seed: int = 1, today: datetime.date | None = None) -> Iterator[dict]:
     """``count`` manifest rows (dicts keyed by the Chinese headings), deterministic per seed."""
     rng = random.Random(seed)  # noqa: S311 - test data, not secrets
     today = today or datetime.date.today()  # noqa: DTZ011 - a local calendar date
-    first = datetime.date(2010, 1, 1)
-    units = list(UNITS)
-    weights = [u[5] for u in UNITS]
-    kinds = list(KINDS)
-    kind_weights = [k[1] for k in KINDS]
     serials: dict[tuple[str, int], int] = {}
     index_serials: dict[tuple[str, int], int] = {}
     docs: list[Doc] = []
     for _n in range(count):
-        code, name, _en, _kind, abbr, _w = rng.choices(units, weights=weights)[0]
-        kind, _kw, category, topics = rng.choices(kinds, weights=kind_weights)[0]
-        signed = _date_between(rng, first, today - datetime.timedelta(days=20))
-        year = signed.year
-        serials[(code, year)] = serials.get((code, year), 0) + 1
-        serial = serials[(code, year)]
-        subject = rng.choice(SUBJECTS)
-        doc_type = rng.choice(DOC_TYPES[kind])
-        if kind in {"normative", "policy", "plan", "emergency_plan"}:
-            title = f"关于印发《生态城{subject}{doc_type}》的通知"
-        else:
-            title = f"关于{subject}{doc_type}的通知"
-            if rng.random() < 0.3:
-                title = f"生态城{year}年{subject}{doc_type}"
-        doc = Doc(code, abbr, year, serial, kind, signed, title)
-        doc.number = _number(rng, abbr, year, serial)
-        if rng.random() < 0.3:
-            index_serials[(code, year)] = index_serials.get((code, year), 0) + 1
-            org = 111200000 + UNITS.index(next(u for u in UNITS if u[0] == code)) * 1013
-            doc.index = f"{org:09d}/{year}-{index_serials[(code, year)]:05d}"
-        row = dict.fromkeys(HEADER, "")
-        row.update(
-            {
-                "单位代码": code,
-                "标题": title,
-                "文号": doc.number,
-                "索引号": doc.index,
-                "类型": KIND_LABELS[kind],
-                "公开类别": category,
-                "主题": rng.choice(topics),
-                "成文日期": signed.isoformat(),
-            }
-        )
-        if rng.random() < 0.05:
-            others = [u[0] for u in UNITS if u[0] != code]
-            row["联合发文单位"] = "、".join(rng.sample(others, rng.randint(1, 2)))
-        if rng.random() < 0.12:
-            row["重点领域"] = "、".join(rng.sample(KEY_AREAS, rng.randint(1, 2)))
-        if kind == "normative":
-            effective = signed + datetime.timedelta(days=rng.randint(0, 30))
-            years = 2 if ("暂行" in title or "试行" in title) else rng.choice([3, 5, 5])
-            row["施行日期"] = effective.isoformat()
-            until = _add_years(effective, years) - datetime.timedelta(days=1)
-            row["有效期至"] = until.isoformat()
-        draw = rng.random()
-        if draw < 0.92:
-            row["公开属性"] = "主动公开"
-            row["状态"] = "已发布"
-            published = min(signed + datetime.timedelta(days=rng.randint(1, 15)), today)
-            row["发布日期"] = published.isoformat()
-        else:
-            attribute, ground, explanation = rng.choice(GROUNDS)
-            row["公开属性"] = attribute
-            row["不公开理由"] = ground
-            row["理由说明"] = explanation
-            row["状态"] = "草稿"
-        body = _body(rng, subject, name)
-        row["正文"] = body
-        row["摘要"] = body.split("\n", 1)[0][:120]
-        doc.row = row
-        docs.append(doc)
+        docs.append(_draw(rng, today, serials, index_serials))
     # About 10%: a later document of the same unit repeals or revises an earlier one.
     by_unit: dict[str, list[Doc]] = {}
     for doc in sorted(docs, key=lambda d: d.signed):
@@ -312,6 +323,88 @@ def generate(count: int, seed: int = 1, today: datetime.date | None = None) -> I
         yield doc.row
 
 
+# --- The streaming corpus of the search benchmark (issue #4 §3) ------------------------------
+
+# Rare words planted into a few bodies by :func:`generate_stream`: names of places, projects
+# and programmes that the vocabulary above never produces (see ``search_queries.py``).
+MARKERS = [
+    "甘露溪公园", "静湖片区", "南堤滨海步道", "蓟运河故道", "中新友好图书馆", "动漫园创意中心",
+    "国家海洋博物馆", "北部片区污水处理厂", "清净湖湿地", "光伏建筑一体化", "零碳示范楼",
+    "氢燃料电池公交", "碳普惠积分", "地源热泵系统", "储能电站", "中水回用管网", "雨水花园",
+    "装配式建筑构件", "无障碍坡道", "智能垃圾箱", "共享单车停放点", "社区食堂", "托育服务中心",
+    "嵌入式养老机构", "家庭医生签约", "长期护理保险", "灵活就业人员", "高校毕业生见习基地",
+    "首台套重大技术装备", "专精特新企业", "瞪羚企业", "知识产权质押融资", "跨境人民币结算",
+    "保税维修", "数字人民币试点", "区块链电子发票", "无人驾驶测试道路", "低空经济",
+    "自动驾驶巴士", "不动产登记", "电梯加装", "老旧小区改造", "燃气管道更新", "防汛物资储备库",
+    "应急避难场所", "野生鸟类保护", "盐碱地改良", "土壤污染状况调查", "噪声污染防治",
+    "油烟净化设施", "建筑垃圾消纳场", "餐厨垃圾处理厂", "危险废物经营许可", "夜间经济",
+    "首店经济", "冷链物流", "邻里中心", "口袋公园", "绿道慢行系统", "潮汐车道",
+]  # fmt: skip
+PLANTED = [
+    "{m}相关工作参照本办法执行。",
+    "涉及{m}的事项，由主管部门另行通知。",
+    "对{m}建设项目，优先纳入年度重点工作予以支持。",
+]
+# How many earlier documents of each unit a streamed row may repeal or revise.
+HISTORY = 2000
+
+
+def plant_plan(count: int, seed: int = 1) -> dict[int, list[int]]:
+    """Row number → indexes into :data:`MARKERS` to plant there: marker ``i`` goes into
+    ``1 + i % 5`` rows (1 to 5 documents), whatever ``count`` is. Deterministic per seed and
+    independent of the corpus's own random draws."""
+    rng = random.Random(f"gongkai-markers-{seed}")  # noqa: S311 - test data
+    plan: dict[int, list[int]] = {}
+    for i in range(len(MARKERS)):
+        for row in rng.sample(range(count), min(count, 1 + i % 5)):
+            plan.setdefault(row, []).append(i)
+    return plan
+
+
+def generate_stream(
+    count: int, seed: int = 1, today: datetime.date | None = None, plant: bool = True
+) -> Iterator[dict]:
+    """Rows like :func:`generate`'s, streamed in bounded memory (for 1,000,000 documents).
+
+    The same draws make each document, but rows come out in the order they are made (no
+    shuffle) and a repeal or revision (about 10%) names an earlier *row* of the same unit
+    signed before it (one of its last :data:`HISTORY` rows). With ``plant`` the rare words of
+    :data:`MARKERS` are planted, one sentence each, into the bodies of a few *published*
+    documents (the rows of :func:`plant_plan`, or the next published row after a draft), so
+    the search benchmark has rare terms with known answers. Deterministic per seed; not the
+    same file as :func:`generate` (the import benchmark's corpus is unchanged).
+    """
+    rng = random.Random(seed)  # noqa: S311 - test data, not secrets
+    today = today or datetime.date.today()  # noqa: DTZ011 - a local calendar date
+    serials: dict[tuple[str, int], int] = {}
+    index_serials: dict[tuple[str, int], int] = {}
+    history: dict[str, deque[list]] = {}
+    plan = plant_plan(count, seed) if plant else {}
+    waiting: list[int] = []
+    for n in range(count):
+        doc = _draw(rng, today, serials, index_serials)
+        row = doc.row
+        assert row is not None  # noqa: S101
+        past = history.setdefault(doc.unit, deque(maxlen=HISTORY))
+        if len(past) >= 5 and rng.random() < 0.10:
+            for _try in range(3):
+                target = past[rng.randrange(0, len(past))]
+                if not target[3] and target[0] < doc.signed:
+                    target[3] = True
+                    ref = target[2] if target[2] and rng.random() < 0.5 else target[1]
+                    row["废止" if rng.random() < 0.5 else "修订"] = ref
+                    break
+        past.append([doc.signed, doc.number, doc.index, False])
+        waiting.extend(plan.get(n, ()))
+        if waiting and row["状态"] == "已发布":
+            lines = row["正文"].split("\n")
+            for i in waiting:
+                lines.insert(-1, PLANTED[i % len(PLANTED)].format(m=MARKERS[i]))
+            row["正文"] = "\n".join(lines)
+            waiting = []
+        yield row
+
+
 def write_manifest(path: Path, count: int, seed: int = 1, bom: bool = False) -> Path:
     """Write the CSV manifest; returns ``path``."""
     with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
@@ -322,14 +415,32 @@ def write_manifest(path: Path, count: int, seed: int = 1, bom: bool = False) -> 
     return path
 
 
+def write_stream_manifest(path: Path, count: int, seed: int = 1, bom: bool = False) -> Path:
+    """Write the rows of :func:`generate_stream` (bounded memory); returns ``path``."""
+    with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=HEADER)
+        writer.writeheader()
+        for row in generate_stream(count, seed):
+            writer.writerow(row)
+    return path
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--bom", action="store_true", help="write a UTF-8 byte order mark")
+    parser.add_argument(
+        "--stream",
+        action="store_true",
+        help="the search benchmark's corpus: streamed in bounded memory, rare words planted",
+    )
     options = parser.parse_args(argv)
-    write_manifest(options.out, options.count, options.seed, options.bom)
+    if options.stream:
+        write_stream_manifest(options.out, options.count, options.seed, options.bom)
+    else:
+        write_manifest(options.out, options.count, options.seed, options.bom)
     size = options.out.stat().st_size
     print(f"{options.count} rows, {size / 1024 / 1024:.1f} MiB: {options.out}", file=sys.stderr)
 
