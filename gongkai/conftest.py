@@ -29,9 +29,13 @@ def _search_index_per_test(settings, tmp_path):
     """Each test has its own search index folder (the database is rolled back after a test,
     an index on disk is not), and no index open from an earlier test."""
     from gongkai.search.engine import READER
+    from gongkai.search.selectors import _LABELS
 
     settings.GONGKAI_SEARCH_DIR = tmp_path / "search"
     READER.reset()
+    # Facet labels are kept until the content generation changes, which a rolled-back test
+    # never bumps: start each test without them.
+    _LABELS.clear()
     yield
     READER.reset()
 
