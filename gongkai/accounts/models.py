@@ -30,6 +30,8 @@ class Role(models.TextChoices):
     EDITOR = "editor", _("editor")
     REVIEWER = "reviewer", _("reviewer")
     DISCLOSURE_OFFICER = "disclosure_officer", _("disclosure officer")
+    # 政府信息公开工作机构负责人: approves extensions and reply letters (Art. 33).
+    DISCLOSURE_HEAD = "disclosure_head", _("head of the disclosure office")
     UNIT_ADMIN = "unit_admin", _("unit administrator")
 
 

@@ -40,6 +40,7 @@ class Perm(StrEnum):
     CONTENT_DRAFT = "content.draft"  # create and edit drafts (library issue)
     CONTENT_PUBLISH = "content.publish"  # approve and publish (library issue)
     REQUEST_HANDLE = "request.handle"  # handle disclosure requests (requests issue)
+    REQUEST_APPROVE = "request.approve"  # approve extensions and reply letters (Art. 33)
 
 
 # Office-only permissions: never granted through a unit role.
@@ -54,6 +55,9 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.EDITOR: frozenset({Perm.UNIT_VIEW_INTERNAL, Perm.CONTENT_DRAFT}),
     Role.REVIEWER: frozenset({Perm.UNIT_VIEW_INTERNAL, Perm.CONTENT_DRAFT, Perm.CONTENT_PUBLISH}),
     Role.DISCLOSURE_OFFICER: frozenset({Perm.UNIT_VIEW_INTERNAL, Perm.REQUEST_HANDLE}),
+    Role.DISCLOSURE_HEAD: frozenset(
+        {Perm.UNIT_VIEW_INTERNAL, Perm.REQUEST_HANDLE, Perm.REQUEST_APPROVE}
+    ),
     Role.UNIT_ADMIN: frozenset(
         {
             Perm.UNIT_VIEW_INTERNAL,

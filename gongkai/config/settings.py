@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "gongkai.library",
     "gongkai.campaigns",
     "gongkai.search",
+    "gongkai.disclosure_requests",
     "gongkai.portal",
     "gongkai.api",
 ]
@@ -253,4 +254,54 @@ GONGKAI_LIBRARY = {
     "EXPIRY_NOTICES": [("6m", 6, 0), ("1m", 1, 0), ("1w", 0, 7)],
     # Attachments: size limit per file.
     "ATTACHMENT_MAX_BYTES": env.env_int("GONGKAI_ATTACHMENT_MAX_MB", 50) * 1024 * 1024,
+}
+
+
+# --- Disclosure requests (issue #5; REGULATION.md §3, §4, §5) --------------------------
+GONGKAI_REQUESTS = {
+    # Reply due this many working days after receipt (Art. 33).
+    "REPLY_WORKING_DAYS": env.env_int("GONGKAI_REPLY_WORKING_DAYS", 20, minimum=1),
+    # A clarification must be asked within this many working days of receipt (Art. 30).
+    "CLARIFY_ASK_WITHIN_WORKING_DAYS": env.env_int("GONGKAI_CLARIFY_ASK_WITHIN", 7, minimum=1),
+    # The deadline offered to the applicant by default, in working days.
+    "CLARIFY_DEFAULT_WORKING_DAYS": env.env_int("GONGKAI_CLARIFY_DEFAULT_DAYS", 15, minimum=1),
+    # A third party (Art. 32) and another agency (Art. 34) have this long to answer.
+    "THIRD_PARTY_WORKING_DAYS": env.env_int("GONGKAI_THIRD_PARTY_WORKING_DAYS", 15, minimum=1),
+    "AGENCY_WORKING_DAYS": env.env_int("GONGKAI_AGENCY_WORKING_DAYS", 15, minimum=1),
+    # One extension of at most this many working days (Art. 33).
+    "EXTENSION_MAX_WORKING_DAYS": env.env_int("GONGKAI_EXTENSION_MAX_WORKING_DAYS", 20, minimum=1),
+    # Whether waiting for a fee stops the reply clock (UNVERIFIED nationally: configurable).
+    "FEE_STOPS_CLOCK": env.env_bool("GONGKAI_FEE_STOPS_CLOCK", True),
+    # The applicant pays within this many working days of receiving the fee notice.
+    "FEE_PAY_WORKING_DAYS": env.env_int("GONGKAI_FEE_PAY_WORKING_DAYS", 20, minimum=1),
+    # 国办函〔2020〕109号: per request per applicant per calendar month, or by pages.
+    "FEE_SCHEDULE": {
+        "per_request": {
+            "free_up_to": 10,
+            "first_band_up_to": 30,
+            "first_band_rate": 100,
+            "band": 10,
+            "step": 100,
+        },
+        "per_volume": [[1, 30, 0], [31, 100, 10], [101, 200, 20], [201, None, 40]],
+    },
+    # "Due soon" lists: at most this many working days left.
+    "DUE_SOON_WORKING_DAYS": env.env_int("GONGKAI_REQUEST_DUE_SOON_DAYS", 3, minimum=0),
+    # Personal data of applicants is destroyed this many days after the request closed.
+    "RETENTION_DAYS": env.env_int("GONGKAI_PERSONAL_DATA_RETENTION_DAYS", 1825, minimum=1),
+    # Description of the information asked for: at most this many characters.
+    "DESCRIPTION_MAX_CHARS": env.env_int("GONGKAI_REQUEST_DESCRIPTION_MAX", 5000, minimum=100),
+    # Abuse limits: online submissions per address and per applicant per day; failed
+    # tracking lookups per address per hour.
+    "SUBMISSIONS_PER_IP_PER_DAY": env.env_int("GONGKAI_REQUESTS_PER_IP_PER_DAY", 20, minimum=1),
+    "SUBMISSIONS_PER_APPLICANT_PER_DAY": env.env_int(
+        "GONGKAI_REQUESTS_PER_APPLICANT_PER_DAY", 10, minimum=1
+    ),
+    "LOOKUP_FAILURES_PER_HOUR": env.env_int("GONGKAI_LOOKUP_FAILURES_PER_HOUR", 10, minimum=1),
+    # Requests in these key areas are prompted for conversion to proactive disclosure.
+    "CONVERT_PROMPT_KEY_AREAS": env.env_list(
+        "GONGKAI_CONVERT_PROMPT_KEY_AREAS", ["land_acquisition", "housing_expropriation"]
+    ),
+    # The reply letter's number: prefix + 〔year〕 + serial + 号.
+    "LETTER_NUMBER_PREFIX": os.environ.get("GONGKAI_LETTER_NUMBER_PREFIX", "津生依申复"),
 }

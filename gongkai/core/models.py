@@ -22,6 +22,8 @@ class AuditAction(models.TextChoices):
     CONFIRM = "confirm", _("filing confirmed")
     CASE_ACTION = "case_action", _("case action")
     IMPORT = "import", _("import")
+    PERSONAL_DATA_VIEW = "personal_view", _("personal data viewed")
+    PERSONAL_DATA_DESTROY = "personal_destroy", _("personal data destroyed")
 
 
 class AppendOnlyError(Exception):
