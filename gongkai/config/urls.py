@@ -25,9 +25,11 @@ urlpatterns += i18n_patterns(
     ),
     path("backoffice/library/", include("gongkai.library.urls")),
     path("backoffice/exports/", include("gongkai.library.export_urls")),
+    path("backoffice/requests/", include("gongkai.disclosure_requests.urls_staff")),
     path("backoffice/", admin.site.urls),
     path("campaigns/", include("gongkai.campaigns.urls")),
     path("search/", include("gongkai.search.urls")),
+    path("requests/", include("gongkai.disclosure_requests.urls_public")),
     path("", include("gongkai.portal.urls")),
     prefix_default_language=False,
 )

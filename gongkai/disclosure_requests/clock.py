@@ -175,6 +175,9 @@ def compute(
         if extension.working_days:
             when = extension.approved_on or day
             steps.append(Step("extended", when, when, extension.working_days, extension.label))
+    # In date order; an extension sorts before the days counted from the same date.
+    order = {"start": 0, "extended": 1, "paused": 2, "counted": 2}
+    steps[1:] = sorted(steps[1:], key=lambda step: (step.start, order[step.kind]))
 
     due: Deadline | None = None
     if paused_since is None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 
@@ -49,7 +49,7 @@ class FeeResult:
 
 
 def schedule() -> dict[str, Any]:
-    return settings.GONGKAI_REQUESTS["FEE_SCHEDULE"]
+    return cast(dict[str, Any], settings.GONGKAI_REQUESTS["FEE_SCHEDULE"])
 
 
 def per_request_rate(ordinal: int, config: dict[str, Any] | None = None) -> Decimal:

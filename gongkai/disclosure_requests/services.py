@@ -1844,32 +1844,30 @@ def destroy_personal_data(now: datetime.datetime | None = None) -> int:
 
 
 def reencrypt_personal_data() -> int:
-    """Re-encrypt every encrypted value under the newest key (after ``rotate-keys``)."""
+    """Re-encrypt every encrypted value under the newest key (after ``rotate-keys``).
+
+    Works on the stored tokens directly (no model save: nothing else changes)."""
+    from django.db import connection
+
     from gongkai.core.crypto import encrypted_fields, reencrypt
 
+    quote = connection.ops.quote_name
     count = 0
     for model, names in encrypted_fields():
-        columns = [model._meta.get_field(n).column for n in names]
-        table = model._meta.db_table
-        from django.db import connection
-
-        quote = connection.ops.quote_name
+        columns = [str(f.column) for f in model._meta.concrete_fields if f.attname in names]
+        table = quote(model._meta.db_table)
+        pk = quote(str(model._meta.pk.column)) if model._meta.pk else quote("id")
+        select = f"SELECT {pk}, {', '.join(quote(c) for c in columns)} FROM {table}"  # noqa: S608
+        update = (
+            f"UPDATE {table} SET {', '.join(f'{quote(c)} = %s' for c in columns)} "  # noqa: S608
+            f"WHERE {pk} = %s"
+        )
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {quote(model._meta.pk.column)}, "  # noqa: S608 - names from the model
-                + ", ".join(quote(c) for c in columns)
-                + f" FROM {quote(table)}"
-            )
-            rows = cursor.fetchall()
-            for pk, *values in rows:
+            cursor.execute(select)
+            for row_pk, *values in cursor.fetchall():
                 fresh = [reencrypt(v) if v else v for v in values]
                 if fresh != values:
-                    cursor.execute(
-                        f"UPDATE {quote(table)} SET "  # noqa: S608
-                        + ", ".join(f"{quote(c)} = %s" for c in columns)
-                        + f" WHERE {quote(model._meta.pk.column)} = %s",
-                        [*fresh, pk],
-                    )
+                    cursor.execute(update, [*fresh, row_pk])
                     count += 1
     return count
 

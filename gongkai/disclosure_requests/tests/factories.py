@@ -81,3 +81,14 @@ def received(unit, by, received_on: datetime.date, **overrides: Any) -> Disclosu
         received_on=received_on,
     )
     return request
+
+
+def backdate(request: DisclosureRequest, day: datetime.date) -> DisclosureRequest:
+    """Pretend an online request was submitted on ``day`` (test setup: the services only
+    ever stamp the real time)."""
+    from django.utils import timezone
+
+    moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time(9, 0)))
+    DisclosureRequest.objects.filter(pk=request.pk).update(submitted_at=moment)
+    request.refresh_from_db()
+    return request
