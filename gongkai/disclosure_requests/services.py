@@ -999,6 +999,12 @@ def pause_start(
         clock_refresh(request)
         _event(request, EventKind.PAUSE_STARTED, by, on=started_on, note=str(PauseKind(kind).label))
         _audit(request, by, "pause_start", via, kind=kind, started_on=started_on)
+        notify_applicant(
+            request,
+            "暂停计算答复期限",
+            f"本机关自 {started_on} 起就您的申请{PauseKind(kind).label}，"
+            "所需时间不计算在答复期限内（《条例》第三十三条）。",
+        )
     return pause
 
 
@@ -1034,6 +1040,11 @@ def pause_end(
         clock_refresh(request)
         _event(request, EventKind.PAUSE_ENDED, by, on=ended_on, note=str(pause.get_kind_display()))
         _audit(request, by, "pause_end", via, kind=pause.kind, ended_on=ended_on)
+        notify_applicant(
+            request,
+            "恢复计算答复期限",
+            f"自 {ended_on} 次日起恢复计算答复期限，答复期限为 {request.due_on}。",
+        )
     return pause
 
 
