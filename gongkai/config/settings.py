@@ -302,6 +302,10 @@ GONGKAI_REQUESTS = {
     "CONVERT_PROMPT_KEY_AREAS": env.env_list(
         "GONGKAI_CONVERT_PROMPT_KEY_AREAS", ["land_acquisition", "housing_expropriation"]
     ),
+    # ... and requests whose title or description has one of these words.
+    "CONVERT_PROMPT_WORDS": env.env_list(
+        "GONGKAI_CONVERT_PROMPT_WORDS", ["征收", "拆迁", "征地", "安置补偿", "棚户区改造"]
+    ),
     # The reply letter's number: prefix + 〔year〕 + serial + 号.
     "LETTER_NUMBER_PREFIX": os.environ.get("GONGKAI_LETTER_NUMBER_PREFIX", "津生依申复"),
 }

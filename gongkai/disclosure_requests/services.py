@@ -1548,9 +1548,7 @@ def reply_issue(
         request.status = Status.CLOSED
         request.outcome = reply.outcome
         request.closed_at = timezone.now()
-        if reply.outcome in (Outcome.DISCLOSED, Outcome.PARTIAL) and (
-            request.key_area in rules()["CONVERT_PROMPT_KEY_AREAS"]
-        ):
+        if OUTCOME_RULES[reply.outcome].releases and conversion_prompted(request):
             request.broad_interest = True
         _bump(request, "status", "outcome", "closed_at", "broad_interest")
         clock_refresh(request)
@@ -1569,6 +1567,15 @@ def reply_issue(
             f"您的申请已答复（{reply.letter_number}，{issued_on}）。请在门户网站查询并下载答复告知书。",
         )
     return reply
+
+
+def conversion_prompted(request: DisclosureRequest) -> bool:
+    """Whether the request is about housing or land expropriation (by key area or words in
+    what was asked), so that the released reply is proposed for proactive disclosure."""
+    if request.key_area in rules()["CONVERT_PROMPT_KEY_AREAS"]:
+        return True
+    text = f"{request.info_title} {request.info_description}"
+    return any(word in text for word in rules()["CONVERT_PROMPT_WORDS"])
 
 
 def released_file_add(
