@@ -420,7 +420,7 @@ def notify_applicant(request: DisclosureRequest, subject_zh: str, text_zh: str) 
     if not request.email or request.personal_data_destroyed:
         return
     from gongkai.core.jobs import enqueue_on_commit
-    from gongkai.core.tasks import send_email
+    from gongkai.disclosure_requests.mail import send_applicant_email
 
     body = (
         f"{text_zh}\n\n申请编号 / tracking number: {request.tracking_number}\n"
@@ -429,10 +429,10 @@ def notify_applicant(request: DisclosureRequest, subject_zh: str, text_zh: str) 
         "to see the progress and download the reply.\n"
     )
     enqueue_on_commit(
-        send_email,
+        send_applicant_email,
+        request.pk,
         f"[政府信息公开申请 {request.tracking_number}] {subject_zh}",
         body,
-        [request.email],
     )
 
 
