@@ -87,7 +87,7 @@ def validate_phone(value: str) -> None:
 # GB 11643-1999 citizen identity number (居民身份证号码): 17 digits and a check character.
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_ID_RE = re.compile(r"^\d{17}[\dX]$")
+_ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")
 
 
 def resident_id_check_char(first17: str) -> str:
@@ -100,8 +100,10 @@ def normalize_resident_id(value: str) -> str:
     Checks the length, the birth date it carries and the check character (GB 11643).
     """
     import datetime
+    import unicodedata
 
-    raw = "".join((value or "").split()).upper()
+    # Full-width digits typed with a Chinese input method count as the same number.
+    raw = unicodedata.normalize("NFKC", "".join((value or "").split())).upper()
     valid = bool(_ID_RE.match(raw))
     if valid:
         try:

@@ -627,6 +627,18 @@ def _check_receipt_date(day: datetime.date, earliest: datetime.date | None) -> N
         raise _err("received_on", "收到申请的日期不合理", "The receipt date is implausible")
 
 
+def _check_step_date(field: str, day: datetime.date, request: DisclosureRequest) -> None:
+    """The date of a step on a request: not in the future, not before its receipt."""
+    if day > _today():
+        raise _err(field, "日期不能晚于今天", "The date cannot be in the future")
+    if request.received_on is not None and day < request.received_on:
+        raise _err(
+            field,
+            f"日期不能早于收到申请之日 {request.received_on}",
+            f"The date cannot be before the receipt date {request.received_on}",
+        )
+
+
 def _receive(request: DisclosureRequest, by: User | None, received_on: datetime.date) -> None:
     request.received_on = received_on
     request.clock_started_on = received_on
@@ -1085,6 +1097,7 @@ def extension_grant(
                 "答复期限只能延长一次（《条例》第三十三条）",
                 "The deadline can be extended only once (Art. 33)",
             )
+        _check_step_date("approved_on", approved_on, request)
         if request.due_on is not None and approved_on > request.due_on:
             raise _err(
                 None,
@@ -1248,6 +1261,7 @@ def fee_notice_issue(
             raise _err(
                 None, "只有在办理中的申请可以收费", "Only a request being processed can be charged"
             )
+        _check_step_date("issued_on", issued_on, request)
         if FeeNotice.objects.filter(request=request).exists():
             raise _err(
                 None,
@@ -1531,6 +1545,7 @@ def reply_issue(
             raise _err(
                 "issued_on", "答复日期不能晚于今天", "The reply cannot be dated in the future"
             )
+        _check_step_date("issued_on", issued_on, request)
         reply.letter_number = _next_letter_number(request.unit, issued_on.year)
         reply.issued_on = issued_on
         reply.issued_by = by
@@ -1774,6 +1789,8 @@ def _check_review(
         raise _err("received_on", "收到日期不能晚于今天", "The date cannot be in the future")
     if result != ReviewResult.PENDING and decided_on is None:
         raise _err("decided_on", "请填写结果的日期", "Enter the date of the result")
+    if decided_on is not None and decided_on > _today():
+        raise _err("decided_on", "结果日期不能晚于今天", "The result cannot be in the future")
     if decided_on is not None and decided_on < received_on:
         raise _err("decided_on", "结果日期不能早于收到日期", "The result cannot predate the case")
 
