@@ -26,6 +26,15 @@ gongkai — 政务公开平台 / the Gongkai government-openness platform
                     run the background job worker only (e-mail, scheduled jobs)
   gongkai check     检查部署配置是否安全、完整
                     check the deployment for problems
+  gongkai requests due
+                    列出即将到期和已逾期的政府信息公开申请（可用于定时任务）
+                    list disclosure requests due soon or overdue (for cron)
+  gongkai calendar due --from YYYY-MM-DD --days N
+                    按工作日历计算期限并列出计算过程
+                    a due date in working days, with its working
+  gongkai rotate-keys
+                    更换个人信息加密密钥并重新加密
+                    rotate the personal-data encryption key and re-encrypt
 
 每个命令的选项 / options of a command:  gongkai <command> --help
 
@@ -46,6 +55,7 @@ ALIASES = {
     "import-calendar": "import_calendar",
     "import-documents": "import_documents",
     "export-catalogue": "export_catalogue",
+    "rotate-keys": "rotate_keys",
 }
 
 

@@ -10,5 +10,6 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         # Register the periodic jobs of every app with the scheduler.
         import gongkai.core.tasks  # noqa: F401
+        import gongkai.disclosure_requests.tasks  # noqa: F401
         import gongkai.library.tasks  # noqa: F401
         import gongkai.units.tasks  # noqa: F401

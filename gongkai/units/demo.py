@@ -45,6 +45,7 @@ ROLE_LABELS: dict[str, str] = {
     Role.EDITOR: "编辑 / editor",
     Role.REVIEWER: "审核人 / reviewer",
     Role.DISCLOSURE_OFFICER: "政务公开工作人员 / disclosure officer",
+    Role.DISCLOSURE_HEAD: "政务公开工作机构负责人 / head of the disclosure office",
     Role.UNIT_ADMIN: "单位管理员 / unit administrator",
 }
 OFFICE_ADMIN_LABEL = "委办管理员 / Office administrator"
@@ -657,6 +658,9 @@ STAFF: list[tuple[str, str, str, str]] = [
     ("czj-admin", "方志远", "CZJ", Role.UNIT_ADMIN),
     ("czj-editor", "石磊", "CZJ", Role.EDITOR),
     ("czj-reviewer", "熊丽", "CZJ", Role.REVIEWER),
+    # Approves extensions and reply letters of 建设局's disclosure requests (Art. 33); its
+    # disclosure officer, jsj-officer, comes from OFFICERS below.
+    ("jsj-head", "钱程", "JSJ", Role.DISCLOSURE_HEAD),
 ]
 
 # Disclosure officers: unit code -> (full name, position). Confirmed by the Office,

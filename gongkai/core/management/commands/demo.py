@@ -17,6 +17,7 @@ from gongkai.core.management.commands.serve import (
     print_site,
     serve,
 )
+from gongkai.disclosure_requests.demo import load_demo_requests
 from gongkai.library.demo import load_demo_documents
 from gongkai.search.indexer import rebuild
 from gongkai.units.demo import DEMO_PASSWORD, DemoResult, load_demo
@@ -84,6 +85,7 @@ class Command(BaseCommand):
             call_command("migrate", interactive=False, verbosity=0)
             result = load_demo()
             load_demo_documents()
+            load_demo_requests()
             self.stdout.write("正在建立全文检索索引 / building the search index …")
             rebuild()
             self.stdout.write(
