@@ -515,18 +515,16 @@ def request_submit(
     applicant_key = blind_index(f"{clean['id_type']}:{clean['id_number']}")
     limits = rules()
     if ip and not rate_allow(f"submit-ip:{ip}", limits["SUBMISSIONS_PER_IP_PER_DAY"], 86400):
-        raise _err(
-            None,
-            "今天从此网络地址提交的申请过多，请明天再试",
-            "Too many requests from this address today: please try again tomorrow",
+        raise Throttled(
+            "今天从此网络地址提交的申请过多，请明天再试 / "
+            "Too many requests from this address today: please try again tomorrow"
         )
     if not rate_allow(
         f"submit-applicant:{applicant_key}", limits["SUBMISSIONS_PER_APPLICANT_PER_DAY"], 86400
     ):
-        raise _err(
-            None,
-            "同一申请人今天提交的申请过多，请明天再试",
-            "This applicant has made too many requests today: please try again tomorrow",
+        raise Throttled(
+            "同一申请人今天提交的申请过多，请明天再试 / "
+            "This applicant has made too many requests today: please try again tomorrow"
         )
     try:
         with transaction.atomic():
@@ -1594,7 +1592,13 @@ def conversion_prompted(request: DisclosureRequest) -> bool:
 
 
 def released_file_add(
-    *, reply: Reply, by: User, name: str, content: bytes, via: str = "web"
+    *,
+    reply: Reply,
+    by: User,
+    name: str,
+    content: bytes,
+    version: int | None = None,
+    via: str = "web",
 ) -> ReleasedFile:
     """Attach a released file to a reply whose outcome provides information."""
     from gongkai.library.attachments import AttachmentError, check_attachment
@@ -1611,7 +1615,7 @@ def released_file_add(
     except AttachmentError as error:
         raise ValidationError({"file": [str(error)]}) from None
     with transaction.atomic():
-        request = _locked(reply.request, None)
+        request = _locked(reply.request, version)
         if (
             reply.state == ReplyState.ISSUED
             and request.status == Status.CLOSED
@@ -1640,13 +1644,14 @@ def reply_record_delivery(
     method: str,
     delivered_on: datetime.date,
     note: str = "",
+    version: int | None = None,
     via: str = "web",
 ) -> Reply:
     _require_handler(by, reply.request)
     if method not in Delivery.values:
         raise _err("method", "请选择送达方式", "Choose how it was delivered")
     with transaction.atomic():
-        request = _locked(reply.request, None)
+        request = _locked(reply.request, version)
         reply = Reply.objects.select_for_update().get(pk=reply.pk)
         if reply.state != ReplyState.ISSUED:
             raise _err(None, "答复尚未发出", "The reply has not been issued")
@@ -1685,6 +1690,7 @@ def request_convert_to_proactive(
     request: DisclosureRequest,
     by: User,
     title: str = "",
+    version: int | None = None,
     via: str = "web",
 ) -> Any:
     """Create a draft document in the unit's library with the released information,
@@ -1708,7 +1714,7 @@ def request_convert_to_proactive(
     body_text = remove_personal_data(reply.information_text, request)
     body = "".join(f"<p>{_escape(line)}</p>" for line in body_text.splitlines() if line.strip())
     with transaction.atomic():
-        request = _locked(request, None)
+        request = _locked(request, version)
         document = document_create(
             unit=request.unit,
             by=by,
@@ -1750,6 +1756,7 @@ def review_record(
     decided_on: datetime.date | None = None,
     case_number: str = "",
     note: str = "",
+    version: int | None = None,
     via: str = "web",
 ) -> ReviewCase:
     _require_handler(by, request)
@@ -1757,7 +1764,7 @@ def review_record(
         raise _err("kind", "请选择行政复议或行政诉讼", "Choose review or litigation")
     _check_review(result, received_on, decided_on)
     with transaction.atomic():
-        request = _locked(request, None)
+        request = _locked(request, version)
         case = ReviewCase.objects.create(
             request=request,
             kind=kind,
@@ -1802,11 +1809,13 @@ def review_update(
     result: str,
     decided_on: datetime.date | None,
     note: str = "",
+    version: int | None = None,
     via: str = "web",
 ) -> ReviewCase:
     _require_handler(by, case.request)
     _check_review(result, case.received_on, decided_on)
     with transaction.atomic():
+        _locked(case.request, version)
         case = ReviewCase.objects.select_for_update().get(pk=case.pk)
         before = {"result": case.result}
         case.result = result

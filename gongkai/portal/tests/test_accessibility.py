@@ -79,6 +79,9 @@ PUBLIC_PAGES: list[tuple[str, str]] = [
     ("unit-column-guide", "/units/JJJ/column/guide/"),
     ("unit-column-policies", "/units/JJJ/column/policies/"),
     ("feeds", "/feeds/"),
+    ("requests", "/requests/"),
+    ("requests-apply", "/requests/apply/?unit=JJJ"),
+    ("requests-track", "/requests/track/"),
     ("not-found", "/no-such-page/"),
     ("not-found-document", "/documents/NOPE/99-2020-00001/"),
 ]

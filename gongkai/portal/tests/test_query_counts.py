@@ -73,6 +73,9 @@ def _urls(documents) -> dict[str, str]:
         "search_filtered": "/search/?q=住房&unit=JJJ&area=employment",
         "search_empty": "/search/?q=",
         "api_units": "/api/v1/units",
+        "requests": "/requests/",
+        "requests_apply": "/requests/apply/",
+        "requests_track": "/requests/track/",
     }
 
 
