@@ -71,8 +71,9 @@ def _calendar(db):
     runs those last). On a migrated database this changes nothing.
     """
     calendar_seed_from_package()
+    hooks = list(calendar.on_calendar_change)  # the apps' own hooks (disclosure requests)
     yield
-    calendar.on_calendar_change.clear()
+    calendar.on_calendar_change[:] = hooks
 
 
 def _csv(tmp_path, rows, header=HEADER, name="notice.csv", encoding="utf-8-sig"):
