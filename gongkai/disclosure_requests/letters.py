@@ -462,3 +462,30 @@ def extension_notice_docx(extension: Extension) -> bytes:
 
 def extension_notice_pdf(extension: Extension) -> bytes:
     return _pdf(_extension_letter(extension))
+
+
+NOTICE_KINDS = ("clarification", "extension", "fee")
+NOTICE_NAMES = {"clarification": "补正告知书", "extension": "延期答复告知书", "fee": "收费通知书"}
+
+
+def notice_document(request: Any, kind: str, fmt: str) -> tuple[bytes, str] | None:
+    """The notice of ``kind`` (clarification, extension, fee) of ``request`` as DOCX or PDF
+    bytes with a file name, made from its record; None if the request has no such notice."""
+    from gongkai.disclosure_requests.choices import ExtensionKind
+    from gongkai.disclosure_requests.models import Clarification, Extension, FeeNotice
+
+    if kind not in NOTICE_KINDS or fmt not in ("docx", "pdf"):
+        return None
+    record: Any
+    if kind == "clarification":
+        record = Clarification.objects.filter(request=request).first()
+        render = clarification_notice_docx if fmt == "docx" else clarification_notice_pdf
+    elif kind == "extension":
+        record = Extension.objects.filter(request=request, kind=ExtensionKind.STATUTORY).first()
+        render = extension_notice_docx if fmt == "docx" else extension_notice_pdf
+    else:
+        record = FeeNotice.objects.filter(request=request).first()
+        render = fee_notice_docx if fmt == "docx" else fee_notice_pdf
+    if record is None:
+        return None
+    return render(record), f"{request.tracking_number}-{NOTICE_NAMES[kind]}.{fmt}"

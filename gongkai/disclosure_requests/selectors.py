@@ -79,7 +79,7 @@ def request_for_staff(user: Any, tracking_number: str) -> DisclosureRequest:
 
 def due_soon_until(today: datetime.date) -> datetime.date:
     """The last due date that counts as "due soon" on ``today``."""
-    days = settings.GONGKAI_REQUESTS["DUE_SOON_WORKING_DAYS"]
+    days = int(settings.GONGKAI_REQUESTS["DUE_SOON_WORKING_DAYS"])  # type: ignore[call-overload]
     return calendar.add_working_days(today, days).date
 
 

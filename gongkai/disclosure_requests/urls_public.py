@@ -18,6 +18,7 @@ urlpatterns = [
     path("track/<str:tracking_number>/forget/", views.forget, name="forget"),
     path("track/<str:tracking_number>/letter.pdf", views.letter_pdf, name="letter_pdf"),
     path("track/<str:tracking_number>/letter.docx", views.letter_docx, name="letter_docx"),
+    path("track/<str:tracking_number>/notice/<str:kind>.pdf", views.notice, name="notice"),
     path(
         "track/<str:tracking_number>/files/<int:pk>/",
         views.released_file,

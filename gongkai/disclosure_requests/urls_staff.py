@@ -30,6 +30,11 @@ urlpatterns = [
         views.letter_download,
         name="letter_download",
     ),
+    path(
+        "<str:tracking_number>/notice/<str:kind>.<str:fmt>",
+        views.notice_download,
+        name="notice_download",
+    ),
     *(
         path(
             f"<str:tracking_number>/{name.replace('_', '-')}/",

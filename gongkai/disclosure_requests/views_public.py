@@ -30,7 +30,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from gongkai.disclosure_requests import services
-from gongkai.disclosure_requests.choices import ReplyState, Status
+from gongkai.disclosure_requests.choices import ExtensionKind, ReplyState, Status
 from gongkai.disclosure_requests.clock import step_text
 from gongkai.disclosure_requests.forms_public import (
     ApplicationForm,
@@ -345,8 +345,21 @@ def _status_context(obj: DisclosureRequest) -> dict[str, Any]:
         "released_files": list(reply.files.all()) if issued else [],
         "events": list(obj.events.filter(public=True).order_by("at", "pk")),
         "parts": list(obj.parts.select_related("unit").order_by("pk")),
+        "notices": _notices(obj, clarification, fee_notice),
         "today": timezone.localdate(),
     }
+
+
+def _notices(obj: DisclosureRequest, clarification: Any, fee_notice: Any) -> list[tuple[str, Any]]:
+    """The written notices the unit sent, as (kind, label) for download links."""
+    found: list[tuple[str, Any]] = []
+    if clarification is not None:
+        found.append(("clarification", _("Clarification notice")))
+    if obj.extensions.filter(kind=ExtensionKind.STATUTORY).exists():
+        found.append(("extension", _("Extension notice")))
+    if fee_notice is not None:
+        found.append(("fee", _("Fee notice")))
+    return found
 
 
 @never_cache
@@ -449,4 +462,22 @@ def released_file(request: HttpRequest, tracking_number: str, pk: int) -> FileRe
         raise Http404(_("This file is not available.")) from None
     return _file_response(
         released.file, released.name, released.content_type or "application/octet-stream"
+    )
+
+
+@never_cache
+def notice(request: HttpRequest, tracking_number: str, kind: str) -> HttpResponse:
+    """A notice the unit sent (clarification, extension, fee) as PDF, for this session's
+    request only."""
+    from django.core.files.base import ContentFile
+
+    from gongkai.disclosure_requests import letters
+
+    obj = _own_request(request, tracking_number)
+    found = letters.notice_document(obj, kind, "pdf")
+    if found is None:
+        raise Http404(_("This file is not available."))
+    data, name = found
+    return FileResponse(
+        ContentFile(data), as_attachment=True, filename=name, content_type="application/pdf"
     )

@@ -1058,3 +1058,21 @@ def letter_download(request: HttpRequest, tracking_number: str, fmt: str) -> Htt
         raise Http404
     name = f"{reply.letter_number or dr.tracking_number}.{fmt}"  # type: ignore[union-attr]
     return FileResponse(stored.open("rb"), as_attachment=True, filename=name)
+
+
+@staff_view
+def notice_download(
+    request: HttpRequest, tracking_number: str, kind: str, fmt: str
+) -> HttpResponse:
+    """A notice sent to the applicant (clarification, extension, fee) as DOCX or PDF, made
+    from its record, for printing or posting."""
+    from django.core.files.base import ContentFile
+
+    from gongkai.disclosure_requests import letters
+
+    dr = _get_request(request.user, tracking_number)
+    found = letters.notice_document(dr, kind, fmt)
+    if found is None:
+        raise Http404
+    data, name = found
+    return FileResponse(ContentFile(data), as_attachment=True, filename=name)
