@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from gongkai.accounts.permissions import Perm, scope
@@ -143,6 +143,27 @@ def overdue(user: Any, today: datetime.date | None = None) -> QuerySet[Disclosur
         _overdue(_scoped(user), today)
         .select_related("unit")
         .order_by("unit__name_zh", "due_on", "pk")
+    )
+
+
+def applicant_time_lapsed(
+    user: Any, today: datetime.date | None = None
+) -> QuerySet[DisclosureRequest]:
+    """Open requests where the applicant let a deadline pass: a clarification not given by
+    its date (Art. 30), or a fee not paid by its date (国办函〔2020〕109号). The officer
+    closes them with the outcome 三(六)1 or 三(六)2."""
+    today = today or _today()
+    clarification = Q(
+        status=Status.CLARIFICATION,
+        clarification__clarified_on__isnull=True,
+        clarification__respond_by__lt=today,
+    )
+    fee = Q(fee_notice__paid_on__isnull=True, fee_notice__pay_by__lt=today)
+    return (
+        _open(_scoped(user))
+        .filter(clarification | fee)
+        .select_related("unit", "clarification", "fee_notice")
+        .order_by("unit__name_zh", "pk")
     )
 
 

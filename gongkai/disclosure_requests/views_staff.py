@@ -184,6 +184,7 @@ def due_lists(request: HttpRequest) -> HttpResponse:
             late=late,
             today=today,
             soon_until=selectors.due_soon_until(today),
+            lapsed=list(selectors.applicant_time_lapsed(request.user, today)),
             is_office=is_office(request.user),
         ),
     )

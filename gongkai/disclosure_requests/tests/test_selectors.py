@@ -121,3 +121,46 @@ def test_information_requested_repeatedly_groups_numbers_however_written(unit_a,
     assert groups[0].label == "津生管发〔2020〕12号"
     assert groups[0].applicants == 1
     assert groups[1].applicants == 2
+
+
+def test_requests_whose_applicant_let_a_deadline_pass_are_listed_for_closing(
+    client, unit_a, make_user
+):
+    """Art. 30 and the fee rules: a clarification not given by its date, or a fee not paid by
+    its date, puts the request on the due page's "time ran out" list (to close with 三(六)1
+    or 三(六)2); a clarification still in time does not."""
+    import datetime
+
+    from gongkai.accounts.models import Role
+    from gongkai.disclosure_requests import selectors, services
+    from gongkai.disclosure_requests.choices import FeeMethod
+    from gongkai.disclosure_requests.tests import factories
+
+    officer = make_user("officer-lapsed", unit_a, Role.DISCLOSURE_OFFICER)
+    day = datetime.date
+    unclear = factories.received(unit_a, officer, day(2026, 10, 12))
+    services.clarification_request(
+        request=unclear,
+        by=officer,
+        items="请说明年份。",
+        asked_on=day(2026, 10, 14),
+        respond_by=day(2026, 10, 30),
+    )
+    in_time = factories.received(unit_a, officer, day(2026, 11, 20))
+    services.clarification_request(request=in_time, by=officer, items="请说明年份。")
+    unpaid = factories.received(unit_a, officer, day(2026, 9, 1))
+    services.fee_notice_issue(
+        request=unpaid,
+        by=officer,
+        method=FeeMethod.PER_VOLUME,
+        pages=40,
+        issued_on=day(2026, 9, 3),
+    )
+    found = list(selectors.applicant_time_lapsed(officer))
+    assert [r.pk for r in found] == sorted([unclear.pk, unpaid.pk])
+    client.force_login(officer)
+    page = client.get("/backoffice/requests/due/").content.decode()
+    lapsed = page.split('id="lapsed"')[1]
+    assert unclear.tracking_number in lapsed
+    assert unpaid.tracking_number in lapsed
+    assert in_time.tracking_number not in lapsed
