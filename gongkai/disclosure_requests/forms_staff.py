@@ -445,6 +445,14 @@ class DeliveryForm(ActionForm):
     note = forms.CharField(label=_("delivery note"), max_length=300, required=False)
 
 
+class WithdrawForm(ActionForm):
+    reason = forms.CharField(
+        label=_("the applicant's written withdrawal"),
+        widget=text_area(2),
+        help_text=_("The request closes without a reply letter (report row 三(六)3)."),
+    )
+
+
 class ConvertForm(ActionForm):
     title = forms.CharField(
         label=_("title of the document"),

@@ -1591,6 +1591,44 @@ def conversion_prompted(request: DisclosureRequest) -> bool:
     return any(word in text for word in rules()["CONVERT_PROMPT_WORDS"])
 
 
+def request_withdraw(
+    *,
+    request: DisclosureRequest,
+    by: User | None,
+    reason: str = "",
+    version: int | None = None,
+    via: str = "web",
+) -> DisclosureRequest:
+    """The applicant withdraws the request (online: ``by`` is None; or staff record a written
+    withdrawal). It closes without a reply letter, with the outcome 其他处理-其他 (report row
+    三(六)3)."""
+    if by is not None:
+        _require_handler(by, request)
+    with transaction.atomic():
+        request = _locked(request, version)
+        _require_open(request)
+        reply = Reply.objects.filter(request=request).first()
+        if reply is not None and reply.state == ReplyState.ISSUED:
+            raise _err(
+                None, "答复已经发出，不能撤回", "The reply was issued: it cannot be withdrawn"
+            )
+        if reply is not None:
+            reply.delete()
+        for pause in request.pauses.filter(ended_on__isnull=True):
+            pause.ended_on = max(_today(), pause.started_on)
+            pause.end_note = "申请人撤回 / withdrawn"
+            pause.save(update_fields=["ended_on", "end_note"])
+        request.status = Status.CLOSED
+        request.outcome = Outcome.OTHER
+        request.closed_at = timezone.now()
+        _bump(request, "status", "outcome", "closed_at")
+        clock_refresh(request)
+        _event(request, EventKind.WITHDRAWN, by, on=_today(), note=(reason or "")[:500])
+        _audit(request, by, "withdraw", via if by else "portal", reason=reason[:500])
+        notify_applicant(request, "申请已撤回", "您的政府信息公开申请已撤回，本机关不再处理。")
+    return request
+
+
 def released_file_add(
     *,
     reply: Reply,

@@ -16,6 +16,7 @@ urlpatterns = [
     path("track/<str:tracking_number>/", views.status, name="status"),
     path("track/<str:tracking_number>/clarify/", views.clarify, name="clarify"),
     path("track/<str:tracking_number>/forget/", views.forget, name="forget"),
+    path("track/<str:tracking_number>/withdraw/", views.withdraw, name="withdraw"),
     path("track/<str:tracking_number>/letter.pdf", views.letter_pdf, name="letter_pdf"),
     path("track/<str:tracking_number>/letter.docx", views.letter_docx, name="letter_docx"),
     path("track/<str:tracking_number>/notice/<str:kind>.pdf", views.notice, name="notice"),

@@ -418,6 +418,23 @@ def forget(request: HttpRequest, tracking_number: str) -> HttpResponse:
     return redirect("requests_public:track")
 
 
+@never_cache
+@require_POST
+def withdraw(request: HttpRequest, tracking_number: str) -> HttpResponse:
+    """The applicant withdraws the request (it closes; no reply letter follows)."""
+    obj = _own_request(request, tracking_number)
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, _("Tick the box to confirm that you withdraw the request."))
+        return redirect("requests_public:status", tracking_number=obj.tracking_number)
+    try:
+        services.request_withdraw(request=obj, by=None, reason=request.POST.get("reason", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Your request has been withdrawn."))
+    return redirect("requests_public:status", tracking_number=obj.tracking_number)
+
+
 # --- Downloads ------------------------------------------------------------------------
 
 

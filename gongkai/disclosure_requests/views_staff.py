@@ -545,6 +545,12 @@ def _delivery(c: Ctx) -> None:
     )
 
 
+def _withdraw(c: Ctx) -> None:
+    services.request_withdraw(
+        request=c.dr, by=c.user, reason=c.data.get("reason") or "", version=c.version
+    )
+
+
 def _convert(c: Ctx) -> None:
     services.request_convert_to_proactive(
         request=c.dr, by=c.user, title=c.data.get("title") or "", version=c.version
@@ -701,6 +707,13 @@ ACTIONS: dict[str, Action] = {
             _delivery,
         ),
         Action(
+            "withdraw",
+            f.WithdrawForm,
+            _("Record a withdrawal by the applicant"),
+            _("Close as withdrawn"),
+            _withdraw,
+        ),
+        Action(
             "convert",
             f.ConvertForm,
             _("Convert to proactive disclosure (Art. 44)"),
@@ -781,6 +794,8 @@ def available_actions(
         names.append("art35_deadline")
     if is_open:
         names.append("assign")
+    if is_open and (reply is None or reply.state != ReplyState.ISSUED):
+        names.append("withdraw")
     if processing:
         names.append("split")
     if not is_open:

@@ -565,3 +565,28 @@ def test_the_confirmation_page_is_only_for_the_browser_that_applied(client, offi
     assert response.status_code == 302
     assert Client().get(response["Location"]).status_code == 404
     assert client.get(response["Location"]).status_code == 200
+
+
+def test_the_applicant_withdraws_a_request_online(client, unit_a):
+    """The applicant can withdraw an open request from the status page (after confirming):
+    it closes with the outcome 其他处理-其他 (report row 三(六)3), the timeline says so, and
+    the form is gone; without the confirmation box nothing happens."""
+    from gongkai.disclosure_requests.choices import REPORT_ROW, Outcome, Status
+
+    obj, code = services.request_submit(unit=unit_a, data=person())
+    _look_up(client, obj.tracking_number, code)
+    url = f"/requests/track/{obj.tracking_number}/withdraw/"
+    client.post(url, {"reason": "已通过其他途径获得"})
+    obj.refresh_from_db()
+    assert obj.status == Status.SUBMITTED
+    response = client.post(url, {"reason": "已通过其他途径获得", "confirm": "yes"}, follow=True)
+    obj.refresh_from_db()
+    assert obj.status == Status.CLOSED
+    assert obj.outcome == Outcome.OTHER
+    assert REPORT_ROW[obj.outcome] == "三(六)3"
+    page = response.content.decode()
+    assert "withdraw-form" not in page
+    assert obj.events.filter(kind="withdrawn", public=True).exists()
+    assert client.post(url, {"confirm": "yes"}, follow=True).status_code == 200
+    obj.refresh_from_db()
+    assert obj.events.filter(kind="withdrawn").count() == 1

@@ -736,3 +736,27 @@ def test_the_back_office_index_links_to_the_request_pages(client, officer_a):
     assert reverse("requests_staff:list") in page
     assert reverse("requests_staff:due") in page
     assert reverse("requests_staff:register") in page
+
+
+def test_staff_record_a_written_withdrawal(client, unit_a, make_user):
+    """A withdrawal received in writing is recorded by the officer: the request closes as
+    其他处理-其他 with an audit entry and a public timeline event."""
+    from gongkai.core.models import AuditEntry
+    from gongkai.disclosure_requests.choices import Outcome, Status
+    from gongkai.disclosure_requests.tests import factories
+
+    officer = make_user("officer-withdraw", unit_a, Role.DISCLOSURE_OFFICER)
+    dr = factories.received(unit_a, officer, datetime.date(2026, 11, 2))
+    client.force_login(officer)
+    page = client.get(f"/backoffice/requests/{dr.tracking_number}/").content.decode()
+    assert 'id="action-withdraw"' in page
+    response = client.post(
+        f"/backoffice/requests/{dr.tracking_number}/withdraw/",
+        {"version": dr.version, "reason": "申请人来信撤回申请"},
+    )
+    assert response.status_code == 302
+    dr.refresh_from_db()
+    assert dr.status == Status.CLOSED
+    assert dr.outcome == Outcome.OTHER
+    assert dr.events.get(kind="withdrawn").note == "申请人来信撤回申请"
+    assert AuditEntry.objects.filter(object_id=str(dr.pk), after__step="withdraw").exists()
