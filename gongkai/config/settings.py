@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "gongkai.campaigns",
     "gongkai.search",
     "gongkai.disclosure_requests",
+    "gongkai.annual_reports",
     "gongkai.portal",
     "gongkai.api",
 ]
