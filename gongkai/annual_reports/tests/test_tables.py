@@ -272,3 +272,34 @@ def test_the_year_boundaries_follow_the_receipt_and_reply_dates(unit_a, staff):
     assert last_day.pk in t2025.ids["new"]["total"]
     assert last_day.pk in t2025.ids["carried_forward"]["total"]
     assert last_day.pk in t2026.ids["carried_over"]["total"]
+
+
+def test_the_report_command_prints_the_tables_with_labels_and_checks(unit_a, staff, capsys):
+    """`gongkai report annual --year 2026 --unit JJJ` prints JSON: each row and column with its
+    official Chinese label beside its key, the requests behind each cell, the checks."""
+    import json
+
+    from django.core.management import call_command
+
+    officer, _head = staff
+    request = factories.received(unit_a, officer, D(2026, 5, 6))
+    call_command("report", "annual", "--year", "2026", "--unit", "jjj")
+    data = json.loads(capsys.readouterr().out)
+    rows = {row["key"]: row for row in data["requests_table"]["rows"]}
+    assert rows["new"]["label"] == "一、本年新收政府信息公开申请数量"
+    assert rows["new"]["cells"]["natural_person"] == 1
+    assert rows["new"]["requests"]["total"] == [request.pk]
+    assert data["requests_table"]["columns"][0] == {"key": "natural_person", "label": "自然人"}
+    assert data["checks"] == {"passed": True, "failures": []}
+
+
+def test_the_report_command_refuses_a_future_year_and_an_unknown_unit(db):
+    """A report asked for a future year says so; an unknown unit code is named."""
+    from django.core.management import call_command
+
+    from gongkai.cli import Abort
+
+    with pytest.raises(Abort, match="2099"):
+        call_command("report", "annual", "--year", "2099")
+    with pytest.raises(Abort, match="NOPE"):
+        call_command("report", "annual", "--year", "2025", "--unit", "NOPE")
