@@ -1,6 +1,6 @@
-"""The annual report's tables 三 (requests) and 四 (review and litigation), computed from the
-disclosure requests themselves (issue #6 §1–§3; Regulation Art. 49–50; format
-国办公开办函〔2021〕30号; REGULATION.md §8).
+"""The annual report's tables 二 (rules and normative documents, from the library), 三
+(requests) and 四 (review and litigation), computed from the records themselves (issue #6
+§1–§3; Regulation Art. 49–50; format 国办公开办函〔2021〕30号; REGULATION.md §8).
 
 Counting rules (issue #6 §2):
 
@@ -41,6 +41,8 @@ from gongkai.disclosure_requests.choices import (
     ReviewResult,
 )
 from gongkai.disclosure_requests.models import DisclosureRequest, ReviewCase
+from gongkai.library.choices import DocumentKind, PublicationState, Validity
+from gongkai.library.models import Document
 
 # Columns of table 三, in the official order, with their official labels.
 COLUMNS: list[tuple[str, str]] = [
@@ -309,6 +311,104 @@ def check_review_table(cells: dict[str, dict[str, int]]) -> list[Failure]:
                     f"“{label}”的总计为 {cells[group]['total']}，四项之和为 {parts} / "
                     f"{group}: the total is {cells[group]['total']} but its results add up "
                     f"to {parts}",
+                )
+            )
+    return failures
+
+
+# --- Table 二: proactive disclosure, from the library ------------------------------------
+
+PROACTIVE_ROWS: list[tuple[str, str]] = [
+    (DocumentKind.RULE, "规章"),
+    (DocumentKind.NORMATIVE, "行政规范性文件"),
+]
+PROACTIVE_COLUMNS: list[tuple[str, str]] = [
+    ("issued", "本年制发件数"),
+    ("repealed", "本年废止件数"),
+    ("in_force", "现行有效件数"),
+]
+
+
+def _issued_on(document: Document) -> datetime.date | None:
+    if document.signed_date:
+        return document.signed_date
+    if document.published_at:
+        return timezone.localtime(document.published_at).date()
+    return None
+
+
+def _ended_on(document: Document, issued: datetime.date) -> datetime.date | None:
+    """When the document stopped being in force (never before it was issued): an expiry the
+    day after its valid-until date, a repeal on the day it was recorded (for a document
+    imported as repealed without a date: the day the platform last changed it)."""
+    if document.validity == Validity.EXPIRED and document.valid_until:
+        ended = document.valid_until + datetime.timedelta(days=1)
+    elif document.validity in (Validity.REPEALED, Validity.EXPIRED):
+        ended = document.validity_ended_on or timezone.localtime(document.updated_at).date()
+    else:
+        return None
+    return max(ended, issued)
+
+
+def proactive_table(
+    year: int, unit_ids: Iterable[int] | None = None
+) -> dict[str, dict[str, list[int]]]:
+    """Table 二 rows (一)–(二): rules and normative documents issued (signed) in ``year``,
+    repealed or expired in it, and in force at its end — published (or later withdrawn from
+    the portal) documents of the units. In force at a year's end = issued by then and not
+    ended by then, so "in force = last year's in force + issued − repealed" holds."""
+    end = datetime.date(year, 12, 31)
+    table: dict[str, dict[str, list[int]]] = {
+        row: {column: [] for column, _l in PROACTIVE_COLUMNS} for row, _l in PROACTIVE_ROWS
+    }
+    documents = Document.objects.filter(
+        kind__in=[row for row, _l in PROACTIVE_ROWS],
+        state__in=[PublicationState.PUBLISHED, PublicationState.WITHDRAWN],
+    ).only(
+        "id",
+        "kind",
+        "signed_date",
+        "published_at",
+        "validity",
+        "valid_until",
+        "validity_ended_on",
+        "updated_at",
+    )
+    if unit_ids is not None:
+        documents = documents.filter(unit_id__in=list(unit_ids))
+    for document in documents.order_by("pk").iterator(chunk_size=2000):
+        issued = _issued_on(document)
+        if issued is None or issued > end:
+            continue
+        ended = _ended_on(document, issued)
+        cells = table[document.kind]
+        if issued.year == year:
+            cells["issued"].append(document.pk)
+        if ended is not None and ended.year == year:
+            cells["repealed"].append(document.pk)
+        if ended is None or ended > end:
+            cells["in_force"].append(document.pk)
+    return table
+
+
+def check_proactive_tables(
+    this_year: dict[str, dict[str, int]], last_year: dict[str, dict[str, int]]
+) -> list[Failure]:
+    """In force now = last year's in force + issued this year − repealed this year."""
+    failures = []
+    for row, label in PROACTIVE_ROWS:
+        expected = (
+            last_year[row]["in_force"] + this_year[row]["issued"] - this_year[row]["repealed"]
+        )
+        if this_year[row]["in_force"] != expected:
+            failures.append(
+                Failure(
+                    f"{label} / 现行有效件数",
+                    f"“{label}”现行有效件数为 {this_year[row]['in_force']}，而上年现行有效 "
+                    f"{last_year[row]['in_force']} + 本年制发 {this_year[row]['issued']} "
+                    f"− 本年废止 "
+                    f"{this_year[row]['repealed']} = {expected} / {row}: in force "
+                    f"{this_year[row]['in_force']}, expected {expected}",
                 )
             )
     return failures

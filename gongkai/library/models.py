@@ -83,6 +83,10 @@ class Document(models.Model):
         default=Validity.IN_FORCE,
         db_index=True,
     )
+    # The day the document was repealed or expired (set by the validity services; the annual
+    # report's table 二 counts repeals by it). Empty for documents in force, and for
+    # documents imported as repealed without a date.
+    validity_ended_on = models.DateField(_("validity ended on"), null=True, blank=True)
     withdrawn_reason = models.TextField(_("reason for withdrawal"), blank=True)
     import_key = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
 

@@ -617,7 +617,11 @@ def _set_validity(
 ) -> None:
     before = document.validity
     document.validity = validity
-    document.save(update_fields=["validity", "updated_at"])
+    if validity in (Validity.REPEALED, Validity.EXPIRED):
+        document.validity_ended_on = timezone.localdate()
+    elif validity in (Validity.IN_FORCE, Validity.REVISED, Validity.NOT_YET_IN_FORCE):
+        document.validity_ended_on = None
+    document.save(update_fields=["validity", "validity_ended_on", "updated_at"])
     documents_changed([document.pk])
     audit_record(
         actor=by,

@@ -291,6 +291,9 @@ def test_the_report_command_prints_the_tables_with_labels_and_checks(unit_a, sta
     assert rows["new"]["requests"]["total"] == [request.pk]
     assert data["requests_table"]["columns"][0] == {"key": "natural_person", "label": "自然人"}
     assert data["checks"] == {"passed": True, "failures": []}
+    proactive = {row["key"]: row for row in data["proactive_table"]["rows"]}
+    assert proactive["normative"]["label"] == "行政规范性文件"
+    assert proactive["normative"]["cells"] == {"issued": 0, "repealed": 0, "in_force": 0}
 
 
 def test_the_report_command_refuses_a_future_year_and_an_unknown_unit(db):

@@ -1,10 +1,10 @@
 """``gongkai report annual --year YYYY [--unit CODE]``: the annual report's tables as JSON.
 
-Issue #6 (in progress): tables 三 (requests) and 四 (review and litigation), computed from the
-platform's records (``annual_reports/tables.py``), each row and column with its official
-Chinese label beside its key, the request ids behind every cell of 三 (drill-down) and the
-result of every arithmetic check of REGULATION.md §8. Exit status 0 when every check holds,
-1 when one fails (the failures are in the output).
+Issue #6 (in progress): tables 二 (rules and normative documents), 三 (requests) and 四
+(review and litigation), computed from the platform's records (``annual_reports/tables.py``).
+Each row and column carries its official Chinese label beside its key; every cell lists the
+requests (or documents) behind it, for the drill-down; the result of every arithmetic check
+of REGULATION.md §8 is included. Exit status 0 when every check holds, 1 when one fails.
 """
 
 from __future__ import annotations
@@ -26,11 +26,33 @@ def annual_report_data(year: int, unit: Unit | None) -> dict[str, Any]:
     requests = tables.requests_table(year, unit_ids)
     reviews = tables.review_table(year, unit_ids)
     review_cells = {g: {c: len(v) for c, v in cols.items()} for g, cols in reviews.items()}
-    failures = tables.check_requests_table(requests) + tables.check_review_table(review_cells)
+    proactive = tables.proactive_table(year, unit_ids)
+    proactive_cells = {r: {c: len(v) for c, v in cols.items()} for r, cols in proactive.items()}
+    last_proactive = {
+        r: {c: len(v) for c, v in cols.items()}
+        for r, cols in tables.proactive_table(year - 1, unit_ids).items()
+    }
+    failures = (
+        tables.check_proactive_tables(proactive_cells, last_proactive)
+        + tables.check_requests_table(requests)
+        + tables.check_review_table(review_cells)
+    )
     return {
         "year": year,
         "unit": {"code": unit.code, "name": unit.name_zh} if unit else None,
         "scope": "unit" if unit else "government (sum of all units)",
+        "proactive_table": {
+            "columns": [{"key": k, "label": label} for k, label in tables.PROACTIVE_COLUMNS],
+            "rows": [
+                {
+                    "key": row,
+                    "label": label,
+                    "cells": proactive_cells[row],
+                    "documents": proactive[row],
+                }
+                for row, label in tables.PROACTIVE_ROWS
+            ],
+        },
         "requests_table": {
             "columns": [{"key": k, "label": label} for k, label in tables.COLUMNS],
             "rows": [
