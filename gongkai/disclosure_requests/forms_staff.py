@@ -32,6 +32,7 @@ from gongkai.disclosure_requests.choices import (
     Status,
     WantedForm,
 )
+from gongkai.disclosure_requests.services import APPLICATION_FIELDS
 from gongkai.library.choices import KeyArea
 from gongkai.units.models import Unit
 
@@ -188,25 +189,7 @@ class RegisterForm(forms.Form):
         help_text=_("Scans of the application and the identity document (PDF or images)."),
     )
 
-    APPLICATION_FIELDS = (
-        "applicant_kind",
-        "organisation_type",
-        "applicant_name",
-        "id_type",
-        "id_number",
-        "contact_person",
-        "phone",
-        "email",
-        "address",
-        "postcode",
-        "info_title",
-        "info_document_number",
-        "info_description",
-        "wanted_form",
-        "delivery",
-        "key_area",
-        "needs_assistance",
-    )
+    APPLICATION_FIELDS = APPLICATION_FIELDS  # what services.validate_application takes
 
     def __init__(self, *args: Any, units: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

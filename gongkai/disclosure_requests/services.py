@@ -342,6 +342,13 @@ def _require_open(request: DisclosureRequest) -> None:
         )
 
 
+def _require_processing(request: DisclosureRequest, zh: str, en: str) -> None:
+    """Refuse a step that needs a received request with its clock running (not submitted,
+    not waiting for a clarification, not closed)."""
+    if request.status != Status.PROCESSING:
+        raise _err(None, zh, en)
+
+
 def clock_for(
     request: DisclosureRequest,
     *,
@@ -830,12 +837,11 @@ def clarification_request(
     with transaction.atomic():
         request = _locked(request, version)
         _require_open(request)
-        if request.status != Status.PROCESSING:
-            raise _err(
-                None,
-                "只有在办理中的申请可以要求补正",
-                "Only a request being processed can be clarified",
-            )
+        _require_processing(
+            request,
+            "只有在办理中的申请可以要求补正",
+            "Only a request being processed can be clarified",
+        )
         if Clarification.objects.filter(request=request).exists():
             raise _err(
                 None,
@@ -973,12 +979,11 @@ def pause_start(
     with transaction.atomic():
         request = _locked(request, version)
         _require_open(request)
-        if request.status != Status.PROCESSING:
-            raise _err(
-                None,
-                "只有在办理中的申请可以暂停计时",
-                "Only a request being processed can be paused",
-            )
+        _require_processing(
+            request,
+            "只有在办理中的申请可以暂停计时",
+            "Only a request being processed can be paused",
+        )
         if request.pauses.filter(ended_on__isnull=True).exists():
             raise _err(None, "已有一项暂停尚未结束", "Another pause is still open")
         if started_on < (request.clock_started_on or started_on) or started_on > _today():
