@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import Q
 from django.utils import timezone
@@ -40,7 +41,7 @@ from gongkai.disclosure_requests.choices import (
     ReviewKind,
     ReviewResult,
 )
-from gongkai.disclosure_requests.models import DisclosureRequest, ReviewCase
+from gongkai.disclosure_requests.models import DisclosureRequest, FeeNotice, ReviewCase
 from gongkai.library.choices import DocumentKind, PublicationState, Validity
 from gongkai.library.models import Document
 
@@ -412,3 +413,16 @@ def check_proactive_tables(
                 )
             )
     return failures
+
+
+# --- Section 六: processing fees collected -------------------------------------------------
+
+
+def fees_collected(year: int, unit_ids: Iterable[int] | None = None) -> tuple[Decimal, list[int]]:
+    """The processing fees paid in ``year`` (by payment date) to the units, in yuan, and the
+    requests they were paid for (section 六 reports them)."""
+    notices = FeeNotice.objects.filter(paid_on__year=year, paid_amount__isnull=False)
+    if unit_ids is not None:
+        notices = notices.filter(request__unit_id__in=list(unit_ids))
+    rows = list(notices.order_by("request_id").values_list("request_id", "paid_amount"))
+    return sum((amount for _pk, amount in rows), Decimal(0)), [pk for pk, _a in rows]

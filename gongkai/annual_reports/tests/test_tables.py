@@ -306,3 +306,28 @@ def test_the_report_command_refuses_a_future_year_and_an_unknown_unit(db):
         call_command("report", "annual", "--year", "2099")
     with pytest.raises(Abort, match="NOPE"):
         call_command("report", "annual", "--year", "2025", "--unit", "NOPE")
+
+
+def test_fees_collected_are_summed_by_payment_year_and_unit(unit_a, unit_b, staff):
+    """Section 六: the processing fees paid in the year to the unit (by payment date); an
+    unpaid notice and another unit's fee are not counted."""
+    from decimal import Decimal
+
+    from gongkai.annual_reports.tables import fees_collected
+    from gongkai.disclosure_requests.choices import FeeMethod
+
+    officer, _head = staff
+    paid = factories.received(unit_a, officer, D(2026, 9, 1))
+    notice = services.fee_notice_issue(
+        request=paid, by=officer, method=FeeMethod.PER_VOLUME, pages=50, issued_on=D(2026, 9, 2)
+    )
+    services.fee_record_payment(
+        request=paid, by=officer, paid_on=D(2026, 9, 4), amount=notice.amount
+    )
+    unpaid = factories.received(unit_a, officer, D(2026, 9, 1))
+    services.fee_notice_issue(
+        request=unpaid, by=officer, method=FeeMethod.PER_VOLUME, pages=120, issued_on=D(2026, 9, 2)
+    )
+    assert fees_collected(2026, unit_ids=[unit_a.pk]) == (Decimal("200.00"), [paid.pk])
+    assert fees_collected(2025, unit_ids=[unit_a.pk]) == (Decimal(0), [])
+    assert fees_collected(2026, unit_ids=[unit_b.pk]) == (Decimal(0), [])

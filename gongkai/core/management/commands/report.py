@@ -26,6 +26,7 @@ def annual_report_data(year: int, unit: Unit | None) -> dict[str, Any]:
     requests = tables.requests_table(year, unit_ids)
     reviews = tables.review_table(year, unit_ids)
     review_cells = {g: {c: len(v) for c, v in cols.items()} for g, cols in reviews.items()}
+    fees = tables.fees_collected(year, unit_ids)
     proactive = tables.proactive_table(year, unit_ids)
     proactive_cells = {r: {c: len(v) for c, v in cols.items()} for r, cols in proactive.items()}
     last_proactive = {
@@ -71,6 +72,11 @@ def annual_report_data(year: int, unit: Unit | None) -> dict[str, Any]:
                 {"key": group, "label": label, "cells": review_cells[group]}
                 for group, label in tables.REVIEW_GROUPS
             ],
+        },
+        "fees_collected": {
+            "label": "政府信息公开信息处理费（元）",
+            "amount": str(fees[0]),
+            "requests": fees[1],
         },
         "checks": {
             "passed": not failures,
