@@ -425,4 +425,4 @@ def fees_collected(year: int, unit_ids: Iterable[int] | None = None) -> tuple[De
     if unit_ids is not None:
         notices = notices.filter(request__unit_id__in=list(unit_ids))
     rows = list(notices.order_by("request_id").values_list("request_id", "paid_amount"))
-    return sum((amount for _pk, amount in rows), Decimal(0)), [pk for pk, _a in rows]
+    return sum((amount or Decimal(0) for _pk, amount in rows), Decimal(0)), [pk for pk, _a in rows]
