@@ -1,4 +1,5 @@
-"""Compile gongkai/locale/*/LC_MESSAGES/django.po to .mo with polib (no GNU gettext needed).
+"""Compile gongkai/locale/*/LC_MESSAGES/django.po and the apps' own
+gongkai/<app>/locale/*/LC_MESSAGES/django.po to .mo with polib (no GNU gettext needed).
 
 python scripts/compile_messages.py          # write the .mo files
 python scripts/compile_messages.py --check  # fail if a .mo is missing or stale
@@ -12,13 +13,17 @@ from pathlib import Path
 
 import polib
 
-LOCALE = Path(__file__).resolve().parent.parent / "gongkai" / "locale"
+PACKAGE = Path(__file__).resolve().parent.parent / "gongkai"
 
 
 def main() -> int:
     check = "--check" in sys.argv[1:]
     stale = []
-    for po_path in sorted(LOCALE.glob("*/LC_MESSAGES/*.po")):
+    po_paths = [
+        *PACKAGE.glob("locale/*/LC_MESSAGES/*.po"),
+        *PACKAGE.glob("*/locale/*/LC_MESSAGES/*.po"),
+    ]
+    for po_path in sorted(po_paths):
         po = polib.pofile(str(po_path))
         untranslated = [e.msgid for e in po.untranslated_entries() if not e.obsolete]
         if untranslated:
@@ -32,7 +37,7 @@ def main() -> int:
                     stale.append(mo_path)
         else:
             po.save_as_mofile(str(mo_path))
-            print(f"compiled {mo_path.relative_to(LOCALE.parent.parent)}")
+            print(f"compiled {mo_path.relative_to(PACKAGE.parent)}")
     if stale:
         print("stale .mo files (run python scripts/compile_messages.py):", *stale, sep="\n  ")
         return 1

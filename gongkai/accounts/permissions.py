@@ -41,6 +41,8 @@ class Perm(StrEnum):
     CONTENT_PUBLISH = "content.publish"  # approve and publish (library issue)
     REQUEST_HANDLE = "request.handle"  # handle disclosure requests (requests issue)
     REQUEST_APPROVE = "request.approve"  # approve extensions and reply letters (Art. 33)
+    REPORT_EDIT = "report.edit"  # draft and publish the unit's annual report (issue #6 §6)
+    REPORT_APPROVE = "report.approve"  # review (sign off) the unit's annual report
 
 
 # Office-only permissions: never granted through a unit role.
@@ -54,9 +56,17 @@ class OfficePerm(StrEnum):
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.EDITOR: frozenset({Perm.UNIT_VIEW_INTERNAL, Perm.CONTENT_DRAFT}),
     Role.REVIEWER: frozenset({Perm.UNIT_VIEW_INTERNAL, Perm.CONTENT_DRAFT, Perm.CONTENT_PUBLISH}),
-    Role.DISCLOSURE_OFFICER: frozenset({Perm.UNIT_VIEW_INTERNAL, Perm.REQUEST_HANDLE}),
+    Role.DISCLOSURE_OFFICER: frozenset(
+        {Perm.UNIT_VIEW_INTERNAL, Perm.REQUEST_HANDLE, Perm.REPORT_EDIT}
+    ),
     Role.DISCLOSURE_HEAD: frozenset(
-        {Perm.UNIT_VIEW_INTERNAL, Perm.REQUEST_HANDLE, Perm.REQUEST_APPROVE}
+        {
+            Perm.UNIT_VIEW_INTERNAL,
+            Perm.REQUEST_HANDLE,
+            Perm.REQUEST_APPROVE,
+            Perm.REPORT_EDIT,
+            Perm.REPORT_APPROVE,
+        }
     ),
     Role.UNIT_ADMIN: frozenset(
         {
@@ -65,6 +75,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.MEMBERSHIP_MANAGE,
             Perm.OFFICER_NAME,
             Perm.AUDIT_VIEW,
+            Perm.REPORT_APPROVE,
         }
     ),
 }

@@ -310,3 +310,16 @@ GONGKAI_REQUESTS = {
     # The reply letter's number: prefix + 〔year〕 + serial + 号.
     "LETTER_NUMBER_PREFIX": os.environ.get("GONGKAI_LETTER_NUMBER_PREFIX", "津生依申复"),
 }
+
+
+# --- Annual reports (issue #6; REGULATION.md §8) -----------------------------------------
+# The name of the government whose government-wide report is the sum of its units.
+GONGKAI_GOVERNMENT_NAME = os.environ.get("GONGKAI_GOVERNMENT_NAME", "中新天津生态城管委会")
+GONGKAI_ANNUAL_REPORTS = {
+    # (month, day) of the year after the report's year by which it is published: a unit's
+    # report by 31 January, the government's own by 31 March (Art. 49–50).
+    "UNIT_DUE": (1, 31),
+    "GOVERNMENT_DUE": (3, 31),
+    # Reminders to units that have not published go out daily from this day (month, day).
+    "REMIND_FROM": (1, 1),
+}
