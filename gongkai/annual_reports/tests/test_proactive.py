@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import datetime
 
+import pytest
+
 from gongkai.accounts.models import Role
 from gongkai.annual_reports.tables import check_proactive_tables, proactive_table
 from gongkai.library import services
 from gongkai.library.choices import DocumentKind, Validity
 from gongkai.library.models import Document
 from gongkai.library.tests.factories import draft, published
+
+pytestmark = pytest.mark.usefixtures("late_2026")
 
 D = datetime.date
 

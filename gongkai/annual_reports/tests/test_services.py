@@ -19,6 +19,8 @@ from gongkai.disclosure_requests.choices import Outcome
 from gongkai.disclosure_requests.models import DisclosureRequest, Reply
 from gongkai.disclosure_requests.tests import factories
 
+pytestmark = pytest.mark.usefixtures("frozen_today")
+
 D = datetime.date
 RECENT = D(2026, 1, 5)  # a receipt date the services accept (within a year of 2026-12-07)
 AFTER_YEAR = D(2027, 1, 5)
@@ -192,19 +194,23 @@ def test_workflow_draft_reviewed_published(unit_a, people):
     assert frozen["requests_table"]["rows"][0]["cells"]["total"] == 1
     # a request registered later for 2025 does not change the published report
     _received(unit_a, officer, D(2025, 6, 1))
-    assert selectors.report_data(year=2025, unit=unit_a)["requests_table"]["rows"][0][
-        "cells"
-    ]["total"] == 1
+    assert (
+        selectors.report_data(year=2025, unit=unit_a)["requests_table"]["rows"][0]["cells"]["total"]
+        == 1
+    )
     live = selectors.report_data(year=2025, unit=unit_a, live=True)
     assert live["requests_table"]["rows"][0]["cells"]["total"] == 2
     with pytest.raises(ValidationError, match="reopen"):
         services.report_update(report=report, by=officer, problems="x")
     actions = list(
-        AuditEntry.objects.filter(object_id=str(report.pk), object_type="annual_reports.AnnualReport")
+        AuditEntry.objects.filter(
+            object_id=str(report.pk), object_type="annual_reports.AnnualReport"
+        )
         .order_by("pk")
         .values_list("action", flat=True)
     )
-    assert actions[0] == "create" and actions[-1] == "publish"
+    assert actions[0] == "create"
+    assert actions[-1] == "publish"
     assert actions.count("review") == 2
 
 
@@ -244,7 +250,8 @@ def test_an_imported_past_year_that_does_not_add_up_is_refused(unit_a, people):
     with pytest.raises(ValidationError) as error:
         services.report_import_past_year(unit=unit_a, year=2019, tables_data=bad, by=officer)
     text = " ".join(error.value.messages)
-    assert "总计" in text and "results total" in text
+    assert "总计" in text
+    assert "results total" in text
     missing = _past_tables()
     del missing["review"]
     with pytest.raises(ValidationError, match="review is missing"):
@@ -259,7 +266,8 @@ def test_imported_years_chain_and_reimport_changes_nothing(unit_a, people):
     report, changed = services.report_import_past_year(
         unit=unit_a, year=2018, tables_data=_past_tables(carried_forward=2), by=officer
     )
-    assert changed and report.state == ReportState.PUBLISHED
+    assert changed
+    assert report.state == ReportState.PUBLISHED
     assert report.source == ReportSource.IMPORTED
     wrong = _past_tables(carried_forward=0)
     with pytest.raises(ValidationError, match="carried forward 2"):
@@ -331,6 +339,7 @@ def test_government_report_is_the_sum_of_its_units(unit_a, unit_b, people, make_
     decisions = {r["key"]: r["value"] for r in data["proactive_table"]["decisions"]["rows"]}
     assert decisions["licensing"] == 12
     # an imported unit year is part of the government's figures of that year
-    assert selectors.report_data(year=2019, unit=None)["requests_table"]["rows"][0]["cells"][
-        "total"
-    ] == 4
+    assert (
+        selectors.report_data(year=2019, unit=None)["requests_table"]["rows"][0]["cells"]["total"]
+        == 4
+    )

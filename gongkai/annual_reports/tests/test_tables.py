@@ -31,6 +31,8 @@ from gongkai.disclosure_requests.choices import (
 from gongkai.disclosure_requests.tests import factories
 from gongkai.disclosure_requests.tests.test_letters import _issue
 
+pytestmark = pytest.mark.usefixtures("late_2026")
+
 D = datetime.date
 ORG_TYPES = [
     OrganisationType.BUSINESS,

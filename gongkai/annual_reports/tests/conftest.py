@@ -1,0 +1,33 @@
+"""Fixtures of the annual-report tests.
+
+The request services accept receipt dates only up to a year back, and a report can be
+published only once its year has ended, so tests that build 2025 and 2026 records run on a
+fixed "today" (time-machine moves the clock; ``tick`` lets it run on from there). Browser
+tests do not use it: Chromium keeps its own clock for cookies.
+"""
+
+from __future__ import annotations
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+TODAY = datetime.datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture
+def frozen_today():
+    """Today is 2026-12-07 (the clock runs on from 10:00)."""
+    with time_machine.travel(TODAY, tick=True):
+        yield TODAY.date()
+
+
+@pytest.fixture
+def late_2026():
+    """Today is 2026-11-25, when 1 December 2025 was still within a year."""
+    with time_machine.travel(
+        datetime.datetime(2026, 11, 25, 10, 0, tzinfo=TODAY.tzinfo), tick=True
+    ):
+        yield
