@@ -28,6 +28,7 @@ from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as SchemaValidationError
 from ninja.openapi.docs import render_template
 
+from gongkai.api.annual_reports import router as annual_reports_router
 from gongkai.api.documents import router as documents_router
 from gongkai.api.search import router as search_router
 from gongkai.api.units import ValidationErrorOut
@@ -70,6 +71,11 @@ but stay readable, with their reason.
 **Search.** `GET /api/v1/search?q=住房公积金` searches titles, document numbers, summaries,
 bodies and attachments, with the same filters, facets, and a plain-text `snippet` whose
 matched words are located by `highlights` (`[start, end)` offsets).
+
+**Annual reports.** `GET /api/v1/annual-reports` lists the published annual reports on
+government information disclosure (`year`, `unit`); `GET /api/v1/annual-reports/{year}` is
+the government's report and `GET /api/v1/annual-reports/{year}/{unit_code}` a unit's, each
+with its tables and sections, every row and column with its official Chinese label.
 
 **Errors** are JSON with a `detail` in Chinese and English (中文 / English): 404 for
 an unknown object or page, 422 with `errors` (`{parameter: [messages]}`) for a parameter
@@ -116,6 +122,7 @@ api = GongkaiAPI(
 api.add_router("/units", units_router, tags=["units"])
 api.add_router("/documents", documents_router, tags=["documents"])
 api.add_router("/search", search_router, tags=["search"])
+api.add_router("/annual-reports", annual_reports_router, tags=["annual reports"])
 
 # Last: any other address under /api/v1/ answers with the API's JSON 404, not a portal page.
 unknown_addresses = Router()

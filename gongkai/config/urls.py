@@ -30,6 +30,7 @@ urlpatterns += i18n_patterns(
     path("campaigns/", include("gongkai.campaigns.urls")),
     path("search/", include("gongkai.search.urls")),
     path("requests/", include("gongkai.disclosure_requests.urls_public")),
+    path("annual-reports/", include("gongkai.annual_reports.urls_public")),
     path("", include("gongkai.portal.urls")),
     prefix_default_language=False,
 )

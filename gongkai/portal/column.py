@@ -352,12 +352,34 @@ def column_policies(request: HttpRequest, code: str | None = None) -> HttpRespon
 
 
 def column_annual_reports(request: HttpRequest, code: str | None = None) -> HttpResponse:
-    """Annual reports on disclosure work (Art. 49–50). Issue #6 generates them; until then the
-    published documents that are annual reports, or a notice that none is published yet.
-    The URL ``/column/annual-reports/`` is stable."""
+    """Annual reports on disclosure work (Art. 49–50; issue #6 §5): the reports published on
+    the platform, newest year first (the platform's column: the government's report of each
+    year, then its units'), then the older annual reports published as documents in the
+    library. The URL ``/column/annual-reports/`` is stable."""
+    from gongkai.annual_reports import selectors as report_selectors
+    from gongkai.annual_reports.views_public import report_url
+
     unit = _unit_or_404(code)
+    reports = report_selectors.published_reports(unit).defer(
+        "published_data", "imported_tables", "overview", "problems", "other_matters"
+    )
+    years: list[dict[str, Any]] = []
+    for report in reports:
+        if not years or years[-1]["year"] != report.year:
+            years.append({"year": report.year, "reports": []})
+        report_unit = report.unit
+        years[-1]["reports"].append(
+            {
+                "report": report,
+                "unit": report_unit,
+                "title": str(report),
+                "url": report_url(report.year, report_unit.code if report_unit else None),
+            }
+        )
+    for year in years:  # the government's report first, then the units' in code order
+        year["reports"].sort(key=lambda item: (item["unit"] is not None,))
     page = _page(
         selectors.annual_report_documents(unit), request.GET.get("page"), DOCUMENTS_PER_PAGE
     )
-    context = _context(request, unit, "column_annual_reports", page_obj=page)
+    context = _context(request, unit, "column_annual_reports", page_obj=page, report_years=years)
     return render(request, "portal/column/annual_reports.html", context)

@@ -189,7 +189,9 @@ def openness_rule_documents(unit: Unit | None = None) -> QuerySet[Document]:
 
 
 def annual_report_documents(unit: Unit | None = None) -> QuerySet[Document]:
-    """Published annual reports on disclosure work (issue #6 will generate them)."""
+    """Annual reports on disclosure work published as documents in the library: the years
+    before the platform generated them (issue #6 publishes the later ones as
+    ``annual_reports.AnnualReport``; the column lists those first)."""
     return (
         column_documents(unit)
         .filter(title__contains=ANNUAL_REPORT_WORDS)

@@ -50,6 +50,9 @@ READ_OPERATIONS = {
     "GET /api/v1/units",
     "GET /api/v1/units/{code}",
     "GET /api/v1/search",
+    "GET /api/v1/annual-reports",
+    "GET /api/v1/annual-reports/{year}",
+    "GET /api/v1/annual-reports/{year}/{unit_code}",
 }
 
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from gongkai.annual_reports.demo import load_demo_annual_reports
 from gongkai.core.management.commands._common import default_port, default_workers, port_number
 from gongkai.core.management.commands.serve import (
     LOOPBACK,
@@ -86,6 +87,7 @@ class Command(BaseCommand):
             result = load_demo()
             load_demo_documents()
             load_demo_requests()
+            load_demo_annual_reports()
             self.stdout.write("正在建立全文检索索引 / building the search index …")
             rebuild()
             self.stdout.write(
