@@ -26,6 +26,7 @@ urlpatterns += i18n_patterns(
     path("backoffice/library/", include("gongkai.library.urls")),
     path("backoffice/exports/", include("gongkai.library.export_urls")),
     path("backoffice/requests/", include("gongkai.disclosure_requests.urls_staff")),
+    path("backoffice/annual-reports/", include("gongkai.annual_reports.urls_staff")),
     path("backoffice/", admin.site.urls),
     path("campaigns/", include("gongkai.campaigns.urls")),
     path("search/", include("gongkai.search.urls")),

@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the periodic jobs of every app with the scheduler.
+        import gongkai.annual_reports.tasks  # noqa: F401
         import gongkai.core.tasks  # noqa: F401
         import gongkai.disclosure_requests.tasks  # noqa: F401
         import gongkai.library.tasks  # noqa: F401
