@@ -271,17 +271,17 @@ def grids() -> list[Grid]:
 def figures_of(data: dict[str, Any]) -> dict[Key, Any]:
     """Every figure of the report by its key."""
     out: dict[Key, Any] = {}
-    proactive = data["proactive_table"]
-    for row in proactive["rows"]:
+    proactive = data.get("proactive_table") or {}
+    for row in proactive.get("rows", []):
         for column, value in row["cells"].items():
             out[("proactive", row["key"], column)] = int(value)
-    for row in proactive["decisions"]["rows"]:
+    for row in (proactive.get("decisions") or {}).get("rows", []):
         out[("decisions", row["key"])] = int(row["value"])
-    out[("charges",)] = Decimal(str(proactive["charges"]["amount"]))
-    for row in data["requests_table"]["rows"]:
+    out[("charges",)] = Decimal(str((proactive.get("charges") or {}).get("amount") or "0"))
+    for row in (data.get("requests_table") or {}).get("rows", []):
         for column, value in row["cells"].items():
             out[("requests", row["key"], column)] = int(value)
-    for group in data["review_table"]["groups"]:
+    for group in (data.get("review_table") or {}).get("groups", []):
         for column, value in group["cells"].items():
             out[("review", group["key"], column)] = int(value)
     return out
@@ -307,7 +307,7 @@ def _paragraphs(text: str) -> list[str]:
 
 
 def fees_sentence(data: dict[str, Any]) -> str:
-    amount = Decimal(str(data["fees_collected"]["amount"] or "0"))
+    amount = Decimal(str((data.get("fees_collected") or {}).get("amount") or "0"))
     return f"本年度收取政府信息公开信息处理费{amount.quantize(Decimal('0.01'))}元。"
 
 
@@ -319,10 +319,10 @@ def unit_name(data: dict[str, Any]) -> str:
 
 def _context(data: dict[str, Any]) -> dict[str, Any]:
     proactive, requests, review = filled_grids(data)
-    sections = data["sections"]
+    sections = data.get("sections") or {}
     return {
         "data": data,
-        "title": data["title"],
+        "title": data.get("title") or "",
         "author": unit_name(data),
         "draft": data.get("state") != "published",
         "scope_note": data.get("scope_note") or "",
@@ -487,11 +487,11 @@ def report_docx(data: dict[str, Any]) -> bytes:
 def _info_values(data: dict[str, Any]) -> dict[str, Any]:
     unit = data.get("unit") or {}
     return {
-        "title": data["title"],
+        "title": data.get("title") or "",
         "year": int(data["year"]),
         "unit_code": unit.get("code", ""),
         "unit_name": unit_name(data),
-        "fees_collected": Decimal(str(data["fees_collected"]["amount"] or "0")),
+        "fees_collected": Decimal(str((data.get("fees_collected") or {}).get("amount") or "0")),
         "format": FORMAT_NAME,
         "scope_note": data.get("scope_note") or "",
         "correction_note": data.get("correction_note") or "",
