@@ -397,3 +397,78 @@ def test_the_report_downloads_as_json_and_html(client, unit_a, officer_a, head_a
     assert response.status_code == 200
     assert "年度报告" in response.content.decode()
     assert c.get(_url("download", "JJJ", 2025, "exe")).status_code == 404
+    for fmt, magic in (("xlsx", b"PK"), ("docx", b"PK"), ("pdf", b"%PDF")):
+        response = c.get(_url("download", "JJJ", 2025, fmt))
+        assert response.status_code == 200
+        assert response.content.startswith(magic)
+        assert f"JJJ-2025-annual-report.{fmt}" in response["Content-Disposition"]
+
+
+# --- Past-year import ---------------------------------------------------------------------------
+
+
+def _upload(c, unit, year, content: bytes, name="report.xlsx"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return c.post(
+        reverse("annual_reports_staff:import"),
+        {"unit": unit.pk, "year": year, "file": SimpleUploadedFile(name, content)},
+    )
+
+
+def test_a_past_year_is_previewed_then_imported(client, unit_a, officer_a):
+    """The blank template, filled (here: a 2024 report exported with one request carried
+    forward), is previewed with its tables and checks, then imported on confirmation."""
+    from gongkai.annual_reports import render, selectors
+
+    c = _as(client, officer_a)
+    page = c.get(reverse("annual_reports_staff:import"))
+    assert page.status_code == 200
+    template = c.get(reverse("annual_reports_staff:import_template") + "?unit=JJJ&year=2024")
+    assert template.status_code == 200
+    assert template.content[:2] == b"PK"
+    data = selectors.report_data(year=2024, unit=unit_a, live=True)
+    for row in data["requests_table"]["rows"]:
+        if row["key"] in ("new", "carried_forward"):
+            row["cells"]["natural_person"] = row["cells"]["total"] = 1
+    response = _upload(c, unit_a, 2024, render.report_xlsx(data))
+    assert response.status_code == 200
+    assert 'id="preview-passed"' in response.text
+    assert 'data-cell="requests-carried_forward-total">1<' in response.text
+    assert not AnnualReport.objects.exists()  # the preview imports nothing
+    token = re.search(r'name="token" value="([^"]+)"', response.text).group(1)
+    response = c.post(reverse("annual_reports_staff:import_confirm"), {"token": token})
+    assert response.status_code == 302
+    assert response["Location"] == _url("report", "JJJ", 2024)
+    report = AnnualReport.objects.get(unit=unit_a, year=2024)
+    assert report.source == "imported"
+    assert report.state == ReportState.PUBLISHED
+    assert report.imported_tables["requests"]["carried_forward"]["total"] == 1
+
+
+def test_a_bad_file_or_bad_tables_are_explained_and_nothing_is_imported(
+    client, unit_a, unit_b, officer_a, editor_a
+):
+    from gongkai.annual_reports import render, selectors
+
+    c = _as(client, officer_a)
+    response = _upload(c, unit_a, 2024, b"this is not a workbook")
+    assert response.status_code == 200
+    assert 'id="import-error"' in response.text
+    assert "工作簿" in response.text  # the reader's message, in Chinese
+    assert "not a valid XLSX workbook" in response.text  # and in English
+    # Tables that do not add up: previewed with the problem, no button to import.
+    data = selectors.report_data(year=2024, unit=unit_a, live=True)
+    new = next(r for r in data["requests_table"]["rows"] if r["key"] == "new")
+    new["cells"]["natural_person"] = new["cells"]["total"] = 2
+    response = _upload(c, unit_a, 2024, render.report_xlsx(data))
+    assert 'id="preview-problems"' in response.text
+    assert 'id="confirm-form"' not in response.text
+    # Another unit's file, or a unit the user does not edit.
+    response = _upload(c, unit_a, 2024, render.blank_template_xlsx("CZJ", 2024))
+    assert "CZJ" in response.text
+    assert 'id="import-error"' in response.text
+    response = _upload(c, unit_b, 2024, render.blank_template_xlsx("CZJ", 2024))
+    assert 'id="import-error"' in response.text
+    assert _as(client, editor_a).get(reverse("annual_reports_staff:import")).status_code == 403
+    assert not AnnualReport.objects.exists()
