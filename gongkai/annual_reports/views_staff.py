@@ -472,6 +472,13 @@ def _render_report(
     def cell_url(part: str, row: str, column: str) -> str:
         return reverse("annual_reports_staff:cell", args=[scope, year, part, row, column])
 
+    if report is not None:
+        # The page now shows the latest state: a form sent again acts on it.
+        for form in (edit_form, failed[1] if failed is not None else None):
+            if form is not None and form.is_bound:
+                fresh = form.data.copy()
+                fresh[form.add_prefix("version")] = str(report.version)
+                form.data = fresh
     editable = _editable(user, report, unit)
     if editable and edit_form is None:
         edit_form = f.ReportForm.for_report(report)  # type: ignore[arg-type]
@@ -697,7 +704,8 @@ def _preview_data(unit: Unit, year: int, cells: dict[str, Any]) -> dict[str, Any
     """An imported year's tables in the shape of ``report_data`` (no ids: no links)."""
 
     def grid(part: str, rows: list[tuple[str, str]], columns: list[tuple[str, str]]) -> Any:
-        given = cells.get(part) if isinstance(cells.get(part), dict) else {}
+        found = cells.get(part)
+        given: dict[str, Any] = found if isinstance(found, dict) else {}
         return [
             {
                 "key": row,

@@ -184,6 +184,8 @@ def test_a_stale_edit_says_someone_else_changed_the_report(client, unit_a, offic
     assert "后改的" in response.text
     report.refresh_from_db()
     assert report.problems == "先改的"
+    # The form now carries the latest version: sending it again saves.
+    assert f'name="version" value="{report.version}"' in response.text
 
 
 def test_the_governments_report_has_texts_only(client, unit_a, office_admin):
