@@ -112,10 +112,14 @@ def _locked(report: AnnualReport, version: int | None) -> AnnualReport:
     return row
 
 
-def _bump(report: AnnualReport, by: User | None, *fields: str) -> None:
+def _bump(report: AnnualReport, by: User | None, *fields: str, author: bool = True) -> None:
+    """Save ``fields`` with a new version. ``author``: ``by`` changed the content (the four-eyes
+    rule keeps them from reviewing it); a return or a reopen changes only the state."""
     report.version = F("version") + 1  # type: ignore[assignment]
-    report.updated_by = by if by is not None and by.is_authenticated else None
-    report.save(update_fields=["version", "updated_at", "updated_by", *fields])
+    extra = ["updated_by"] if author else []
+    if author:
+        report.updated_by = by if by is not None and by.is_authenticated else None
+    report.save(update_fields=["version", "updated_at", *extra, *fields])
     report.refresh_from_db(fields=["version"])
 
 
@@ -298,7 +302,7 @@ def report_return(
     report.state = ReportState.DRAFT
     report.reviewed_at = None
     report.reviewed_by = None
-    _bump(report, by, "state", "reviewed_at", "reviewed_by")
+    _bump(report, by, "state", "reviewed_at", "reviewed_by", author=False)
     _audit(report, by, "return", note=reason)
     return report
 
@@ -389,7 +393,7 @@ def report_reopen(
     report.correction_note = reason
     report.reviewed_at = None
     report.reviewed_by = None
-    _bump(report, by, "state", "correction_note", "reviewed_at", "reviewed_by")
+    _bump(report, by, "state", "correction_note", "reviewed_at", "reviewed_by", author=False)
     _audit(report, by, "reopen", note=reason)
     return report
 

@@ -2,8 +2,9 @@
 
 The request services accept receipt dates only up to a year back, and a report can be
 published only once its year has ended, so tests that build 2025 and 2026 records run on a
-fixed "today" (time-machine moves the clock; ``tick`` lets it run on from there). Browser
-tests do not use it: Chromium keeps its own clock for cookies.
+fixed "today" (time-machine moves the clock; ``tick`` lets it run on from there): every
+test but the browser tests, which keep the real clock (Chromium's cookies expire by it) and
+use dates relative to the real today.
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ import time_machine
 TODAY = datetime.datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
-@pytest.fixture
-def frozen_today():
-    """Today is 2026-12-07 (the clock runs on from 10:00)."""
+@pytest.fixture(autouse=True)
+def frozen_today(request):
+    """Today is 2026-12-07 (the clock runs on from 10:00), except in browser tests."""
+    if request.node.get_closest_marker("browser"):
+        yield None
+        return
     with time_machine.travel(TODAY, tick=True):
         yield TODAY.date()
 

@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from gongkai.accounts.models import Role
 from gongkai.accounts.permissions import AccessDenied
@@ -22,7 +23,6 @@ from gongkai.disclosure_requests.tests import factories
 pytestmark = pytest.mark.usefixtures("frozen_today")
 
 D = datetime.date
-RECENT = D(2026, 1, 5)  # a receipt date the services accept (within a year of 2026-12-07)
 AFTER_YEAR = D(2027, 1, 5)
 
 
@@ -37,8 +37,9 @@ def people(unit_a, make_user):
 
 def _received(unit, officer, day):
     """A request received on ``day`` (test setup: the services accept receipt dates up to a
-    year back, so the request is registered today and its date set afterwards)."""
-    request = factories.received(unit, officer, RECENT)
+    year back, so the request is registered today and its date set afterwards; browser tests
+    use this with the real clock)."""
+    request = factories.received(unit, officer, timezone.localdate())
     DisclosureRequest.objects.filter(pk=request.pk).update(received_on=day)
     request.refresh_from_db()
     return request
@@ -50,7 +51,7 @@ def _answer(request, officer, head, day, outcome=Outcome.DISCLOSED):
         request=request, by=officer, outcome=outcome, data={"information_text": "见附件"}
     )
     reply = request_services.reply_approve(reply=reply, by=head)
-    reply = request_services.reply_issue(reply=reply, by=officer, issued_on=RECENT)
+    reply = request_services.reply_issue(reply=reply, by=officer, issued_on=timezone.localdate())
     Reply.objects.filter(pk=reply.pk).update(issued_on=day)
     return reply
 
@@ -233,6 +234,9 @@ def test_reopen_keeps_the_published_version_public_until_republished(unit_a, peo
         services.report_reopen(report=report, by=head, reason="  ")
     report = services.report_reopen(report=report, by=head, reason="漏报一件申请")
     assert report.state == ReportState.DRAFT
+    # reopening is not authoring: the head may review the corrected figures
+    services.report_review(report=report, by=head)
+    report = services.report_return(report=report, by=head, reason="还要补充说明")
     services.report_update(report=report, by=officer, problems="更正")
     assert selectors.report_data(year=2025, unit=unit_a)["sections"]["problems"] == ""
     report = services.report_review(report=report, by=head)
