@@ -121,7 +121,7 @@ def _requests_table(data: dict[str, Any]) -> dict[str, Any]:
         body.append({"header": _cell(row["label"], row_id, scope="row"), "cells": cells})
     return {
         "id": "table-3",
-        "caption": "三、收到和处理政府信息公开申请情况",
+        "caption": "收到和处理政府信息公开申请情况统计表（单位：件）",
         "head": head,
         "body": body,
     }
@@ -163,7 +163,7 @@ def _review_table(data: dict[str, Any]) -> dict[str, Any]:
     body = [{"header": _cell("件数", "t4-r-cases", scope="row"), "cells": cells}]
     return {
         "id": "table-4",
-        "caption": "四、政府信息公开行政复议、行政诉讼情况",
+        "caption": "政府信息公开行政复议、行政诉讼情况统计表（单位：件）",
         "head": head,
         "body": body,
     }

@@ -26,6 +26,8 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
 from gongkai.accounts.models import Membership, Role, User
+from gongkai.annual_reports import services as report_services
+from gongkai.annual_reports.demo import publish_report
 from gongkai.campaigns import services as campaign_services
 from gongkai.campaigns.models import CampaignKind
 from gongkai.library import services
@@ -75,6 +77,9 @@ PUBLIC_PAGES: list[tuple[str, str]] = [
     ("column-policies", "/column/policies/"),
     ("column-policies-filtered", "/column/policies/?unit=JJJ&topic=labour"),
     ("column-annual-reports", "/column/annual-reports/"),
+    ("unit-column-annual-reports", "/units/JJJ/column/annual-reports/"),
+    ("annual-report-government", "/annual-reports/2025/"),
+    ("annual-report-unit", "/annual-reports/2025/JJJ/"),
     ("unit-column", "/units/JJJ/column/"),
     ("unit-column-guide", "/units/JJJ/column/guide/"),
     ("unit-column-policies", "/units/JJJ/column/policies/"),
@@ -229,6 +234,11 @@ def portal_data(transactional_db, make_user) -> dict[str, Any]:
     )
     campaign_services.campaign_close(campaign=campaign, by=office_admin)
     campaign_services.campaign_publish_results(campaign=campaign, by=office_admin)
+    # Published annual reports of 2025 (issue #6 §5), one corrected.
+    report = publish_report(unit=unit, year=2025, editor=office_admin, reviewer=office_admin)
+    report_services.report_reopen(report=report, by=office_admin, reason="更正表二数据")
+    publish_report(unit=unit, year=2025, editor=office_admin, reviewer=office_admin)
+    publish_report(unit=None, year=2025, editor=office_admin, reviewer=office_admin)
     index_pending()
     return {
         "measures": measures.index_number,

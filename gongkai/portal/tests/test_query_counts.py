@@ -76,6 +76,9 @@ def _urls(documents) -> dict[str, str]:
         "requests": "/requests/",
         "requests_apply": "/requests/apply/",
         "requests_track": "/requests/track/",
+        "annual_reports": "/column/annual-reports/",
+        "unit_annual_reports": "/units/JJJ/column/annual-reports/",
+        "api_annual_reports": "/api/v1/annual-reports",
     }
 
 
