@@ -374,10 +374,14 @@ def run(database: str, args: argparse.Namespace, workdir: Path) -> dict:
         }
     )
     if "GONGKAI_PERSONAL_DATA_KEYS" not in env:
-        # A key of its own in the environment: the key file would be read for every value.
+        # A key of its own in the environment (crypto.current_keys() would read the key file
+        # for every value); kept beside the database, to open it again with --workdir.
         from cryptography.fernet import Fernet
 
-        env["GONGKAI_PERSONAL_DATA_KEYS"] = Fernet.generate_key().decode("ascii")
+        key_file = data_dir / "personal-data.key"
+        if not key_file.exists():
+            key_file.write_text(Fernet.generate_key().decode("ascii"), encoding="ascii")
+        env["GONGKAI_PERSONAL_DATA_KEYS"] = key_file.read_text(encoding="ascii").strip()
     command = [
         _python(),
         str(Path(__file__).resolve()),
