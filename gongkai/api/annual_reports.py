@@ -16,8 +16,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from ninja import Path, Query, Router, Schema
 
@@ -50,12 +52,15 @@ LIST_PARAMETERS = frozenset(AnnualReportFilters.model_fields)
 
 
 def _links(request: HttpRequest, year: int, code: str | None) -> dict[str, Any]:
-    return {
-        "url": request.build_absolute_uri(report_url(year, code)),
-        "downloads": {
-            fmt: request.build_absolute_uri(report_url(year, code, fmt)) for fmt in FORMATS
-        },
-    }
+    """The report's permanent portal addresses, in the default language (``/annual-reports/…``,
+    not ``/en/annual-reports/…``), whatever language the API request negotiated."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return {
+            "url": request.build_absolute_uri(report_url(year, code)),
+            "downloads": {
+                fmt: request.build_absolute_uri(report_url(year, code, fmt)) for fmt in FORMATS
+            },
+        }
 
 
 def _api_path(year: int, code: str | None) -> str:

@@ -50,6 +50,13 @@ def test_the_list_has_the_published_reports(client, published, unit_b, make_user
     assert unit["corrected"] is False
 
 
+def test_links_are_the_permanent_addresses_whatever_the_language(client, published):
+    body = client.get("/api/v1/annual-reports/2025/JJJ", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert body["url"].endswith("/annual-reports/2025/JJJ/")
+    assert "/en/" not in body["url"]
+    assert "/en/" not in body["downloads"]["docx"]
+
+
 def test_the_list_filters(client, published):
     assert client.get("/api/v1/annual-reports?year=2025").json()["count"] == 2
     assert client.get("/api/v1/annual-reports?year=2024").json()["count"] == 0
