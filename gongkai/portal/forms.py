@@ -21,10 +21,20 @@ class UnitFilterForm(forms.Form):
         error_messages={"invalid_choice": _("There is no unit with this code.")},
     )
 
-    def __init__(self, *args: Any, units: Iterable[Unit], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        units: Iterable[Unit] = (),
+        unit_choices: Iterable[tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``units``, or ``unit_choices`` — (code, name in the active language) pairs, which
+        spare the lists the unit objects (see ``views._unit_choices``)."""
         super().__init__(*args, **kwargs)
+        if unit_choices is None:
+            unit_choices = [(u.code, u.display_name) for u in units]
         unit_field: Any = self.fields["unit"]
-        unit_field.choices = [("", _("All units"))] + [(u.code, u.display_name) for u in units]
+        unit_field.choices = [("", _("All units")), *unit_choices]
 
     def filters(self) -> dict[str, Any]:
         """The values that are valid (``cleaned_data`` keeps those even when others are not)."""

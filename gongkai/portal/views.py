@@ -11,6 +11,7 @@ from django.db.models import Field, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
@@ -111,10 +112,46 @@ def _issued_by(code: str) -> Q:
     return Q(unit__code=code) | Q(pk__in=joint)
 
 
+def _unit_choices() -> tuple[tuple[str, str], ...]:
+    """(code, name in the active language) of the active units, in the directory's order:
+    one narrow query, no unit objects (``Unit.display_name``'s rule)."""
+    english = (get_language() or "").startswith("en")
+    rows = selectors.public_unit_list().values_list("code", "name_zh", "name_en")
+    return tuple(
+        (code, name_en if english and name_en else name_zh) for code, name_zh, name_en in rows
+    )
+
+
+# The unfiltered filter form of the document list, rendered once per language and unit list
+# (the key holds the unit names themselves, so a renamed or added unit is never missed).
+_FILTERS_HTML: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
+_FILTERS_HTML_MAX = 16
+
+
+def _filters_html(choices: tuple[tuple[str, str], ...]) -> str:
+    key = (get_language() or "", choices)
+    html = _FILTERS_HTML.get(key)
+    if html is None:
+        form = DocumentFilterForm(unit_choices=choices)
+        html = render_to_string("portal/_document_filters.html", {"form": form})
+        if len(_FILTERS_HTML) >= _FILTERS_HTML_MAX:
+            _FILTERS_HTML.clear()
+        _FILTERS_HTML[key] = html
+    return html
+
+
 def document_list(request: HttpRequest) -> HttpResponse:
-    """Published documents, newest first, filtered by unit, kind and validity; paginated."""
-    form = DocumentFilterForm(request.GET or None, units=selectors.public_unit_list())
-    filters = form.filters() if request.GET else {}
+    """Published documents, newest first, filtered by unit, kind and validity; paginated.
+    Without a filter the form is the same for everyone: it comes from :func:`_filters_html`."""
+    choices = _unit_choices()
+    form: DocumentFilterForm | None = None
+    filters_html = ""
+    if request.GET:
+        form = DocumentFilterForm(request.GET, unit_choices=choices)
+        filters = form.filters()
+    else:
+        filters = {}
+        filters_html = mark_safe(_filters_html(choices))  # noqa: S308 - our own template's output
     documents = _published_documents()
     if filters.get("unit"):
         documents = documents.filter(_issued_by(filters["unit"]))
@@ -126,7 +163,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/document_list.html",
-        {"form": form, "page_obj": page, "nav": "documents"},
+        {"form": form, "filters_html": filters_html, "page_obj": page, "nav": "documents"},
     )
 
 
