@@ -2,11 +2,12 @@
 in Chinese and in English, with hreflang alternates.
 
 ``/sitemap.xml`` is an index of sections (``/sitemap-pages.xml``, ``/sitemap-units.xml``,
-``/sitemap-documents.xml``); the framework pages a section with ``?p=N``. Django's i18n
-sitemaps build the list of (item, language) pairs in memory before paging it, which for
-100,000 documents means loading them all on every request; :class:`LazyLanguagePairs` pages
-the database query itself instead, so a sitemap page costs two queries (count and page) and
-the index two per section (count and latest change), whatever the number of documents.
+``/sitemap-documents.xml``, ``/sitemap-reports.xml`` for the annual reports); the framework
+pages a section with ``?p=N``. Django's i18n sitemaps build the list of (item, language)
+pairs in memory before paging it, which for 100,000 documents means loading them all on
+every request; :class:`LazyLanguagePairs` pages the database query itself instead, so a
+sitemap page costs two queries (count and page) and the index two per section (count and
+latest change), whatever the number of documents.
 """
 
 from __future__ import annotations
@@ -162,11 +163,34 @@ class DocumentSitemap(QuerySetSitemap):
         return before + quote(item.index_number, safe="!$&'()*+,;=/~:@") + after
 
 
+class AnnualReportSitemap(QuerySetSitemap):
+    """The page of every published annual report (issue #6 §5), the government's and each
+    unit's, with the moment it was last published."""
+
+    lastmod_field = "published_at"
+
+    def queryset(self) -> QuerySet[Any]:
+        from gongkai.annual_reports.selectors import published_reports
+
+        return (
+            published_reports()
+            .select_related("unit")
+            .only("year", "published_at", "unit__code")
+            .order_by("-year", "pk")
+        )
+
+    def location(self, item: Any) -> str:
+        from gongkai.annual_reports.views_public import report_url
+
+        return report_url(item.year, item.unit.code if item.unit_id else None)
+
+
 # Classes, not instances: the framework makes one sitemap object per request.
 SITEMAPS: dict[str, type[Sitemap[Any]] | Sitemap[Any]] = {
     "pages": PageSitemap,
     "units": UnitSitemap,
     "documents": DocumentSitemap,
+    "reports": AnnualReportSitemap,
 }
 
 

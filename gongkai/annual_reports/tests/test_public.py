@@ -173,6 +173,25 @@ def test_drafts_unknown_years_and_units_are_not_found(client, published, unit_b,
     assert client.get("/units/CZJ/column/annual-reports/").status_code == 200
 
 
+def test_the_sitemap_lists_published_reports_in_both_languages(
+    client, published, unit_b, make_user
+):
+    """/sitemap-reports.xml has the permanent page of every published report, Chinese and
+    English, with the moment it was published; never a draft."""
+    officer_b = make_user("officer-b-map", unit_b, Role.DISCLOSURE_OFFICER)
+    services.report_open(unit=unit_b, year=2025, by=officer_b)
+    body = client.get("/sitemap-reports.xml").content.decode()
+    locations = set(re.findall(r"<loc>([^<]+)</loc>", body))
+    assert locations == {
+        "http://testserver/annual-reports/2025/",
+        "http://testserver/en/annual-reports/2025/",
+        "http://testserver/annual-reports/2025/JJJ/",
+        "http://testserver/en/annual-reports/2025/JJJ/",
+    }
+    report, _government = published
+    assert f"<lastmod>{report.published_at.date().isoformat()}</lastmod>" in body
+
+
 def test_a_reopened_report_keeps_its_last_published_version(client, published, people):
     report, _government = published
     officer, head = people

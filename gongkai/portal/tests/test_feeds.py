@@ -262,9 +262,7 @@ def test_english_feed_uses_english_titles_and_links(client, corpus):
     feed = _atom(client, "/en/feeds/documents.atom")
 
     assert feed.get("{http://www.w3.org/XML/1998/namespace}lang") == "en"
-    entries = {
-        e.find(f"{ATOM}link").get("href"): e for e in feed.findall(f"{ATOM}entry")
-    }
+    entries = {e.find(f"{ATOM}link").get("href"): e for e in feed.findall(f"{ATOM}entry")}
     employment = entries[_absolute(corpus["employment"], "en")]
     assert employment.findtext(f"{ATOM}title") == "Measures to promote employment in the Eco-City"
     assert employment.findtext(f"{ATOM}summary") == "Conditions and rates of employment subsidies."
@@ -437,7 +435,8 @@ def _urls(urlset: Any) -> dict[str, Any]:
 
 
 def test_sitemap_index_names_every_section(client, corpus):
-    """/sitemap.xml is an index of the sections: pages, units and documents, each with its
+    """/sitemap.xml is an index of the sections: pages, units, documents and annual reports,
+    each with its
     absolute URL; documents and units with the date they last changed."""
     index = _xml(client, "/sitemap.xml")
 
@@ -450,6 +449,7 @@ def test_sitemap_index_names_every_section(client, corpus):
         f"{HOST}/sitemap-pages.xml",
         f"{HOST}/sitemap-units.xml",
         f"{HOST}/sitemap-documents.xml",
+        f"{HOST}/sitemap-reports.xml",
     }
     assert entries[f"{HOST}/sitemap-documents.xml"]
 
@@ -469,9 +469,7 @@ def test_sitemap_lists_published_documents_in_both_languages(client, corpus):
     entry = urls[_absolute(corpus["employment"])]
     lastmod = timezone.localtime(corpus["employment"].updated_at).date().isoformat()
     assert entry.findtext(f"{SITEMAP}lastmod") == lastmod
-    alternates = {
-        link.get("hreflang"): link.get("href") for link in entry.findall(f"{XHTML}link")
-    }
+    alternates = {link.get("hreflang"): link.get("href") for link in entry.findall(f"{XHTML}link")}
     assert alternates == {
         "zh-hans": _absolute(corpus["employment"]),
         "en": _absolute(corpus["employment"], "en"),
