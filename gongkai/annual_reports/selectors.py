@@ -320,6 +320,22 @@ def report_data(
     def ids_of(part: str, row: str) -> dict[str, list[int]]:
         return (ids or empty_ids).get(part, {}).get(row, {})
 
+    def table(
+        part: str,
+        rows: list[tuple[str, str]],
+        columns: list[tuple[str, str]],
+        id_key: str,
+        rows_key: str = "rows",
+    ) -> dict[str, Any]:
+        """A table: its columns and rows with labels, cells and the ids behind them."""
+        return {
+            "columns": [{"key": k, "label": label} for k, label in columns],
+            rows_key: [
+                {"key": row, "label": label, "cells": cells[part][row], id_key: ids_of(part, row)}
+                for row, label in rows
+            ],
+        }
+
     data: dict[str, Any] = {
         "year": year,
         "unit": {"code": unit.code, "name": unit.name_zh} if unit else None,
@@ -337,16 +353,7 @@ def report_data(
             "other_matters": report.other_matters if report else "",
         },
         "proactive_table": {
-            "columns": [{"key": k, "label": label} for k, label in tables.PROACTIVE_COLUMNS],
-            "rows": [
-                {
-                    "key": row,
-                    "label": label,
-                    "cells": cells["proactive"][row],
-                    "documents": ids_of("proactive", row),
-                }
-                for row, label in tables.PROACTIVE_ROWS
-            ],
+            **table("proactive", tables.PROACTIVE_ROWS, tables.PROACTIVE_COLUMNS, "documents"),
             "decisions": {
                 "column": DECISIONS_COLUMN,
                 "rows": [
@@ -361,30 +368,10 @@ def report_data(
                 "amount": str(Decimal(entered["charges"]).quantize(Decimal("0.0001"))),
             },
         },
-        "requests_table": {
-            "columns": [{"key": k, "label": label} for k, label in tables.COLUMNS],
-            "rows": [
-                {
-                    "key": row,
-                    "label": label,
-                    "cells": cells["requests"][row],
-                    "requests": ids_of("requests", row),
-                }
-                for row, label in tables.ROWS
-            ],
-        },
-        "review_table": {
-            "columns": [{"key": k, "label": label} for k, label in tables.REVIEW_COLUMNS],
-            "groups": [
-                {
-                    "key": group,
-                    "label": label,
-                    "cells": cells["review"][group],
-                    "cases": ids_of("review", group),
-                }
-                for group, label in tables.REVIEW_GROUPS
-            ],
-        },
+        "requests_table": table("requests", tables.ROWS, tables.COLUMNS, "requests"),
+        "review_table": table(
+            "review", tables.REVIEW_GROUPS, tables.REVIEW_COLUMNS, "cases", rows_key="groups"
+        ),
         "fees_collected": {
             "label": FEES_LABEL,
             "amount": str(cells["fees_collected"]),
