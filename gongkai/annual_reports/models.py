@@ -147,7 +147,7 @@ class AnnualReport(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.scope_name} {self.year}年政府信息公开工作年度报告"
+        return f"{self.scope_name}{self.year}年政府信息公开工作年度报告"
 
     @property
     def scope_name(self) -> str:
