@@ -285,6 +285,27 @@ def build(years: list[int], per_unit: int, seed: int) -> dict[str, int]:
     return counts
 
 
+def _counts_in_database() -> dict[str, int]:
+    """What an earlier run built (``--reuse-data``)."""
+    from gongkai.disclosure_requests.choices import Status
+    from gongkai.disclosure_requests.models import (
+        DisclosureRequest,
+        FeeNotice,
+        Reply,
+        ReviewCase,
+    )
+
+    requests = DisclosureRequest.objects.all()
+    return {
+        "requests": requests.count(),
+        "replies": Reply.objects.count(),
+        "withdrawn": requests.filter(closed_at__isnull=False, reply__isnull=True).count(),
+        "open": requests.exclude(status=Status.CLOSED).count(),
+        "cases": ReviewCase.objects.count(),
+        "fees": FeeNotice.objects.count(),
+    }
+
+
 def _time(function, runs: int) -> list[float]:
     function()  # warm-up: imports, statement caches, the database's own caches
     times = []
@@ -313,7 +334,13 @@ def child(args: argparse.Namespace) -> None:
         flush=True,
     )
     started = time.monotonic()
-    counts = build(years, args.requests, args.seed)
+    from gongkai.disclosure_requests.models import DisclosureRequest
+
+    if args.reuse_data and DisclosureRequest.objects.exists():
+        counts = _counts_in_database()
+        print(f"[{args.database}] reusing the data of an earlier run", file=sys.stderr)
+    else:
+        counts = build(years, args.requests, args.seed)
     build_seconds = time.monotonic() - started
     unit = Unit.objects.get(code="JJJ")
     government = selectors.report_data(year=last, unit=None)
@@ -362,7 +389,12 @@ def child(args: argparse.Namespace) -> None:
 def run(database: str, args: argparse.Namespace, workdir: Path) -> dict:
     data_dir = workdir / f"data-{database}"
     data_dir.mkdir(parents=True, exist_ok=True)
-    url = f"sqlite:///{data_dir / 'bench.sqlite3'}" if database == "sqlite" else _fresh_postgres()
+    if database == "sqlite":
+        url = f"sqlite:///{data_dir / 'bench.sqlite3'}"
+    elif args.reuse_data:
+        url = f"postgres://postgres@127.0.0.1:5432/{PG_DATABASE}"
+    else:
+        url = _fresh_postgres()
     env = dict(os.environ)
     env.update(
         {
@@ -382,23 +414,27 @@ def run(database: str, args: argparse.Namespace, workdir: Path) -> dict:
         if not key_file.exists():
             key_file.write_text(Fernet.generate_key().decode("ascii"), encoding="ascii")
         env["GONGKAI_PERSONAL_DATA_KEYS"] = key_file.read_text(encoding="ascii").strip()
-    command = [
-        _python(),
-        str(Path(__file__).resolve()),
-        "--child",
-        "--database",
-        database,
-        "--years",
-        str(args.years),
-        "--requests",
-        str(args.requests),
-        "--runs",
-        str(args.runs),
-        "--last-year",
-        str(args.last_year),
-        "--seed",
-        str(args.seed),
-    ] + (["--profile"] if args.profile else [])
+    command = (
+        [
+            _python(),
+            str(Path(__file__).resolve()),
+            "--child",
+            "--database",
+            database,
+            "--years",
+            str(args.years),
+            "--requests",
+            str(args.requests),
+            "--runs",
+            str(args.runs),
+            "--last-year",
+            str(args.last_year),
+            "--seed",
+            str(args.seed),
+        ]
+        + (["--profile"] if args.profile else [])
+        + (["--reuse-data"] if args.reuse_data else [])
+    )
     result = subprocess.run(  # noqa: S603 - our own interpreter and arguments
         command, env=env, cwd=ROOT, check=False, stdout=subprocess.PIPE, text=True
     )
@@ -446,6 +482,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", action="store_true", help="cProfile one government run")
     parser.add_argument("--workdir", type=Path, help="keep the databases here")
+    parser.add_argument(
+        "--reuse-data",
+        action="store_true",
+        help="with --workdir: time the data an earlier run built instead of building it again",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:

@@ -101,7 +101,11 @@ def _audit(report: AnnualReport, by: User | None, action: str, **extra: Any) -> 
 
 
 def _locked(report: AnnualReport, version: int | None) -> AnnualReport:
-    row = AnnualReport.objects.select_for_update().select_related("unit").get(pk=report.pk)
+    row = (
+        AnnualReport.objects.select_for_update(of=("self",))
+        .select_related("unit")
+        .get(pk=report.pk)
+    )
     if version is not None and row.version != version:
         raise _err(
             None,

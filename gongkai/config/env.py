@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import string
+import tempfile
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -70,9 +71,10 @@ def data_dir() -> Path:
     path = Path(os.environ.get("GONGKAI_DATA_DIR", "var")).expanduser().resolve()
     try:
         path.mkdir(parents=True, exist_ok=True)
-        probe = path / ".write-test"
-        probe.write_text("ok", encoding="utf-8")
-        probe.unlink()
+        # A probe of this process's own: several processes start at once (gunicorn workers,
+        # job workers), and a shared name was unlinked under another's feet (ENOENT).
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-test-"):
+            pass
     except OSError as exc:
         raise ConfigError(
             f"数据目录 {path} 无法写入（{exc.strerror}），请设置可写的 GONGKAI_DATA_DIR / "
