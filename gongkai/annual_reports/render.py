@@ -359,36 +359,20 @@ def report_pdf(data: dict[str, Any]) -> bytes:
 def report_docx(data: dict[str, Any]) -> bytes:
     """The report as DOCX: A4 with the margins of official documents, 仿宋 16 pt body, 黑体
     headings, the tables with their merged cells in 10.5 pt (fonts as in the reply letters)."""
-    import docx
     from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Mm, Pt
 
     from gongkai.disclosure_requests.letters import (
-        DOCX_BODY_FONT,
         DOCX_TITLE_FONT,
         _east_asian,
+        official_docx,
     )
 
     context = _context(data)
-    document = docx.Document()
-    section = document.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
-    section.left_margin, section.right_margin = Mm(28), Mm(26)
-    normal = document.styles["Normal"]
-    normal.font.size = Pt(16)
-    _east_asian(normal.element, DOCX_BODY_FONT)
-    language = OxmlElement("w:lang")
-    language.set(qn("w:val"), "zh-CN")
-    language.set(qn("w:eastAsia"), "zh-CN")
-    normal.element.get_or_add_rPr().append(language)
-    form = normal.paragraph_format
-    form.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    form.line_spacing = Pt(28)
-    form.space_before = form.space_after = Pt(0)
+    document = official_docx()
 
     def paragraph(text: str, *, indent: bool = True, align: Any = None) -> Any:
         item = document.add_paragraph()
