@@ -142,7 +142,8 @@ def report_open(*, unit: Unit | None, year: int, by: User) -> AnnualReport:
             report.save()
     except IntegrityError:  # opened at the same moment by someone else
         found = selectors.report_for(unit, year)
-        assert found is not None  # noqa: S101 - the unique constraint just said it exists
+        if found is None:  # the unique constraint said it exists: a conflict of another kind
+            raise
         return found
     data = selectors.report_data(year=year, unit=unit, report=report, live=True)
     report.overview = selectors.overview_text(data)

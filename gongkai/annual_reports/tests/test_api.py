@@ -17,7 +17,6 @@ from gongkai.annual_reports.tests import test_public as shared
 
 # The fixtures of the public pages' tests (a published 2025 report of 经济局 and the
 # government's), and their helpers.
-_today = shared._today
 people = shared.people
 published = shared.published
 answer, received = shared.answer, shared.received

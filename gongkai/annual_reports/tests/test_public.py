@@ -6,30 +6,18 @@ from __future__ import annotations
 
 import datetime
 import re
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from gongkai.accounts.models import Role
 from gongkai.annual_reports import selectors, services
 from gongkai.annual_reports.demo import publish_report
-from gongkai.disclosure_requests import services as request_services
-from gongkai.disclosure_requests.choices import Outcome
-from gongkai.disclosure_requests.models import DisclosureRequest, Reply
-from gongkai.disclosure_requests.tests import factories
+from gongkai.annual_reports.tests.test_services import _answer as answer
+from gongkai.annual_reports.tests.test_services import _received as received
 
 D = datetime.date
-RECENT = D(2026, 1, 5)
-TODAY = datetime.datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-
-
-@pytest.fixture(autouse=True)
-def _today():
-    with time_machine.travel(TODAY, tick=True):
-        yield
 
 
 @pytest.fixture
@@ -38,23 +26,6 @@ def people(unit_a, make_user):
         make_user("officer-pub", unit_a, Role.DISCLOSURE_OFFICER),
         make_user("head-pub", unit_a, Role.DISCLOSURE_HEAD),
     )
-
-
-def received(unit, officer, day):
-    request = factories.received(unit, officer, RECENT)
-    DisclosureRequest.objects.filter(pk=request.pk).update(received_on=day)
-    request.refresh_from_db()
-    return request
-
-
-def answer(request, officer, head, day, outcome=Outcome.DISCLOSED):
-    reply = request_services.reply_draft(
-        request=request, by=officer, outcome=outcome, data={"information_text": "见附件"}
-    )
-    reply = request_services.reply_approve(reply=reply, by=head)
-    reply = request_services.reply_issue(reply=reply, by=officer, issued_on=RECENT)
-    Reply.objects.filter(pk=reply.pk).update(issued_on=day)
-    return reply
 
 
 @pytest.fixture

@@ -27,14 +27,13 @@ from gongkai.annual_reports.tables import (
     REVIEW_COLUMNS,
     ROWS,
 )
+from gongkai.annual_reports.tests.test_services import _answer, _received
 from gongkai.cli import Abort
 from gongkai.disclosure_requests import services as request_services
-from gongkai.disclosure_requests.choices import Outcome, ReviewKind, ReviewResult
-from gongkai.disclosure_requests.models import DisclosureRequest, Reply
+from gongkai.disclosure_requests.choices import ReviewKind, ReviewResult
 from gongkai.disclosure_requests.tests import factories
 
 D = datetime.date
-RECENT = D(2026, 1, 5)  # a receipt date the services accept (within a year of 2026-12-07)
 SECTION_HEADINGS = [
     "一、总体情况",
     "二、主动公开政府信息情况",
@@ -89,22 +88,6 @@ def people(unit_a, make_user):
         make_user("officer-rr", unit_a, Role.DISCLOSURE_OFFICER),
         make_user("head-rr", unit_a, Role.DISCLOSURE_HEAD),
     )
-
-
-def _received(unit, officer, day, **overrides):
-    request = factories.received(unit, officer, RECENT, **overrides)
-    DisclosureRequest.objects.filter(pk=request.pk).update(received_on=day)
-    request.refresh_from_db()
-    return request
-
-
-def _answer(request, officer, head, day, outcome=Outcome.DISCLOSED):
-    reply = request_services.reply_draft(
-        request=request, by=officer, outcome=outcome, data={"information_text": "见附件"}
-    )
-    reply = request_services.reply_approve(reply=reply, by=head)
-    reply = request_services.reply_issue(reply=reply, by=officer, issued_on=RECENT)
-    Reply.objects.filter(pk=reply.pk).update(issued_on=day)
 
 
 @pytest.fixture

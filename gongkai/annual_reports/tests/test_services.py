@@ -35,11 +35,11 @@ def people(unit_a, make_user):
     )
 
 
-def _received(unit, officer, day):
+def _received(unit, officer, day, **overrides):
     """A request received on ``day`` (test setup: the services accept receipt dates up to a
     year back, so the request is registered today and its date set afterwards; browser tests
     use this with the real clock)."""
-    request = factories.received(unit, officer, timezone.localdate())
+    request = factories.received(unit, officer, timezone.localdate(), **overrides)
     DisclosureRequest.objects.filter(pk=request.pk).update(received_on=day)
     request.refresh_from_db()
     return request
