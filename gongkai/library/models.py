@@ -197,7 +197,7 @@ class Attachment(models.Model):
     class Meta:
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
-        ordering = ["document", "sort_order", "id"]
+        ordering = ["document_id", "sort_order", "id"]
 
     def __str__(self) -> str:
         return self.original_name
@@ -253,7 +253,7 @@ class DocumentChange(models.Model):
     class Meta:
         verbose_name = _("change note")
         verbose_name_plural = _("change notes")
-        ordering = ["document", "at", "id"]
+        ordering = ["document_id", "at", "id"]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d} {self.note}"
@@ -275,7 +275,7 @@ class ConfidentialityReview(models.Model):
     class Meta:
         verbose_name = _("confidentiality review")
         verbose_name_plural = _("confidentiality reviews")
-        ordering = ["document", "-at", "-id"]
+        ordering = ["document_id", "-at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.document_id} {'passed' if self.passed else 'not passed'}"

@@ -27,6 +27,7 @@ from gongkai.library.importing import INDEX_NUMBER_RE
 from gongkai.library.models import Attachment, Document, DocumentKeyArea
 from gongkai.library.sanitize import sanitize_body
 from gongkai.portal.forms import DocumentFilterForm, UnitFilterForm
+from gongkai.portal.rows import page_of_rows
 from gongkai.units import selectors
 from gongkai.units.models import Unit, UnitKind
 
@@ -36,6 +37,9 @@ KIND_HEADINGS: dict[str, Any] = {
     UnitKind.COMMUNITY: _("Community committees"),
     UnitKind.PROVIDER: _("Public service providers"),
 }
+
+
+HOME_UNIT_FIELDS = ("code", "kind", "name_zh", "name_en")
 
 
 def _grouped_by_kind(units: Iterable[Unit]) -> list[dict[str, Any]]:
@@ -51,7 +55,9 @@ def _grouped_by_kind(units: Iterable[Unit]) -> list[dict[str, Any]]:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    groups = _grouped_by_kind(selectors.public_unit_list())
+    # The home page links the units by name: their other columns are not read (issue #4 §8).
+    units = selectors.public_unit_list().select_related(None).only(*HOME_UNIT_FIELDS)
+    groups = _grouped_by_kind(units)
     return render(request, "portal/home.html", {"groups": groups, "nav": "home"})
 
 
@@ -159,7 +165,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
         documents = documents.filter(kind=filters["kind"])
     if filters.get("in_force"):
         documents = documents.filter(validity=Validity.IN_FORCE)
-    page = _page(documents, request.GET.get("page"), DOCUMENTS_PER_PAGE)
+    page = page_of_rows(documents, request.GET.get("page"), DOCUMENTS_PER_PAGE)
     return render(
         request,
         "portal/document_list.html",

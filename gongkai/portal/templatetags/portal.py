@@ -7,7 +7,7 @@ from typing import Any
 
 from django import template
 from django.conf import settings
-from django.urls import reverse, translate_url
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import get_language
 
@@ -34,8 +34,8 @@ def site_name() -> str:
 def language_links(context: template.Context) -> list[dict[str, Any]]:
     """One link per language to the page being shown, in that language.
 
-    Plain links built with :func:`django.urls.translate_url`, so the switch works
-    without JavaScript; ``current`` marks the language of the page.
+    Plain links (:func:`_translated_path`), so the switch works without JavaScript;
+    ``current`` marks the language of the page.
     """
     request = context.get("request")
     path = request.get_full_path() if request is not None else "/"
@@ -45,24 +45,26 @@ def language_links(context: template.Context) -> list[dict[str, Any]]:
             "code": code,
             "name": name,
             "lang": html_lang(code),
-            "url": _translated_path(path, code, current),
+            "url": _translated_path(path, code),
             "current": code == current,
         }
         for code, name in settings.LANGUAGES
     ]
 
 
-def _translated_path(path: str, code: str, current: str | None) -> str:
-    """``path`` in language ``code``. :func:`translate_url` leaves an address it cannot
-    resolve (a 404 page) unchanged; then the language prefix is swapped by hand, so that
-    the switch still changes the language (issue #4 §6)."""
-    translated = translate_url(path, code)
-    if translated != path or code == current:
-        return translated
-    prefixes = {f"/{language}/" for language, _name in settings.LANGUAGES}
+def _translated_path(path: str, code: str) -> str:
+    """``path`` (with its query string) in language ``code``.
+
+    No URL pattern is translated (config/urls.py: one set of paths under
+    ``i18n_patterns`` with ``prefix_default_language=False``), so the page in another
+    language is the same path under that language's prefix, none for Chinese. That is
+    what :func:`django.urls.translate_url` returns, without resolving and reversing the
+    path on every page (issue #4 §8), and it also works for an address that does not
+    resolve (a 404 page), which ``translate_url`` would leave unchanged (issue #4 §6)."""
     rest = path
-    for prefix in prefixes:
-        if rest.startswith(prefix):
+    for language, _name in settings.LANGUAGES:
+        prefix = f"/{language}/"
+        if language != settings.LANGUAGE_CODE and rest.startswith(prefix):
             rest = "/" + rest[len(prefix) :]
             break
     if code == settings.LANGUAGE_CODE:  # prefix_default_language=False

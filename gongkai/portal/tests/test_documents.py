@@ -424,6 +424,37 @@ def test_list_shows_published_documents_newest_first(client, unit_a, editor_a, r
     assert "撤销的文件" not in html
 
 
+def test_list_rows_show_unit_number_local_date_and_validity_in_each_language(
+    client, unit_a, editor_a, reviewer_a
+):
+    """Each row of the list (read as narrow rows, portal/rows.py) links the permanent page,
+    names the unit, shows the document number, the publication date in the site's time zone
+    (Asia/Shanghai: 20:00 UTC is the next day) and the validity in words; in English the
+    English title where there is one, else the Chinese title marked lang="zh-Hans"."""
+    english = published(
+        unit_a, editor_a, reviewer_a, title="就业补贴办法", title_en="Employment subsidies"
+    )
+    chinese = published(unit_a, editor_a, reviewer_a, title="只有中文标题的文件")
+    late_evening = datetime.datetime(2020, 3, 1, 20, 0, tzinfo=datetime.UTC)
+    Document.objects.filter(pk=chinese.pk).update(published_at=late_evening)
+
+    zh = _html(client.get("/documents/"))
+    en = _html(client.get("/en/documents/"))
+
+    assert f'<a href="/documents/{english.index_number}/">就业补贴办法</a>' in zh
+    assert '<time datetime="2020-03-02">2020-03-02</time>' in zh
+    assert unit_a.name_zh in zh
+    assert english.document_number in zh
+    assert '<span class="validity validity--in_force">现行有效</span>' in zh
+    assert f'<a href="/en/documents/{english.index_number}/">Employment subsidies</a>' in en
+    assert (
+        f'<a href="/en/documents/{chinese.index_number}/" lang="zh-Hans">只有中文标题的文件</a>'
+        in en
+    )
+    assert "就业补贴办法" not in en.split("<main")[1]
+    assert re.search(r'class="validity validity--\w+">in force<', en)
+
+
 def test_list_filters_by_unit_kind_and_validity(
     client, unit_a, unit_b, editor_a, reviewer_a, make_user
 ):

@@ -366,3 +366,38 @@ def test_unit_page_links_to_its_column_and_search(client, unit_a):
     body = client.get(f"/units/{unit_a.code}/").content.decode()
     assert f"/units/{unit_a.code}/column/" in body
     assert f"/search/?unit={unit_a.code}" in body
+
+
+def test_language_links_are_what_translate_url_gives_for_every_public_address(db):
+    """The switch swaps the language prefix instead of resolving and reversing each page
+    (issue #4 §8); that is only right while no URL pattern is translated. For an address
+    of every public pattern, both ways, it must equal Django's ``translate_url``."""
+    from django.urls import translate_url
+    from django.utils import translation
+
+    from gongkai.portal.templatetags.portal import _translated_path
+
+    samples = [
+        "/",
+        "/documents/",
+        "/documents/111206078/2020-00012/?print=1",
+        "/units/JJJ/",
+        "/column/key-areas/employment/",
+        "/search/?q=%E4%BD%8F%E6%88%BF&page=2",
+        "/requests/",
+        "/annual-reports/2025/",
+        "/feeds/",
+        "/catalogue/?unit=JJJ",
+    ]
+    resolvable = 0
+    for path in samples:
+        for current, other in (("zh-hans", "en"), ("en", "zh-hans")):
+            shown = path if current == "zh-hans" else f"/en{path}"
+            with translation.override(current):
+                expected = translate_url(shown, other)
+            if expected == shown:  # translate_url could not resolve it: not a sample
+                continue
+            resolvable += 1
+            assert _translated_path(shown, other) == expected, shown
+            assert _translated_path(shown, current) == shown
+    assert resolvable >= 2 * 8, "most samples must be real public addresses"

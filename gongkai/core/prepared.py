@@ -1,0 +1,84 @@
+"""Reads whose SQL Django builds once, then runs many times (issue #4 §8, "Speed: Pages").
+
+Django turns a queryset into SQL every time it is evaluated. For a small read by primary key
+that compilation costs several times more than running the query: on the public document
+page six such reads (the document, its joint issuers, attachments, key areas, history and
+relations) spent about 3 ms of a 7.5 ms page compiling SQL.
+
+:class:`PreparedQuery` takes a function that builds the queryset for one key. On first use
+per database alias it builds it once with a stand-in key, lets Django compile it, and keeps
+the SQL and the positions of the stand-in among its parameters. Every later call runs that
+SQL through :meth:`Manager.raw`, which turns the rows into model instances with the same
+converters as the ORM (time zones, booleans, decimals); columns that are not fields of the
+model (``annotate``) become attributes. So the SQL is still Django's, written from the
+models; only the compiling is done once.
+
+Rules for the queryset a builder returns: it must use the key in its filters (exactly as
+given, not transformed), must not use ``select_related`` (``raw`` fills one model, so
+annotate the related columns you need instead), and everything else in it must be fixed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from django.db import DEFAULT_DB_ALIAS, models
+from django.db.models.query import RawQuerySet
+
+M = TypeVar("M", bound=models.Model)
+
+# Stand-in keys: no id is negative, and no index number holds a NUL character.
+INT_STAND_IN = -7_316_529_401
+STR_STAND_IN = "\x00gongkai-prepared-key\x00"
+
+
+class PreparedQuery(Generic[M]):
+    """``build(key)``'s SQL, compiled once per database alias; ``query(key)`` runs it."""
+
+    def __init__(self, build: Callable[[Any], models.QuerySet[M]], *, key: type = int) -> None:
+        if key not in (int, str):
+            raise TypeError("PreparedQuery keys are int or str")
+        self._build = build
+        self._stand_in: Any = INT_STAND_IN if key is int else STR_STAND_IN
+        self._compiled: dict[str, tuple[type[M], str, tuple[Any, ...], tuple[int, ...]]] = {}
+        self._lock = threading.Lock()
+
+    def _compile(self, using: str) -> tuple[type[M], str, tuple[Any, ...], tuple[int, ...]]:
+        queryset = self._build(self._stand_in)
+        if queryset.query.select_related:
+            raise ValueError("a prepared query cannot select_related: annotate the columns")
+        sql, params = queryset.query.get_compiler(using=using).as_sql()
+        slots = tuple(i for i, value in enumerate(params) if value == self._stand_in)
+        if not slots:
+            raise ValueError("a prepared query must filter on its key")
+        return queryset.model, sql, tuple(params), slots
+
+    def sql(self, using: str = DEFAULT_DB_ALIAS) -> str:
+        """The compiled SQL (with ``%s`` placeholders), for tests and for EXPLAIN."""
+        return self._get(using)[1]
+
+    def _get(self, using: str) -> tuple[type[M], str, tuple[Any, ...], tuple[int, ...]]:
+        compiled = self._compiled.get(using)
+        if compiled is None:
+            with self._lock:
+                compiled = self._compiled.get(using)
+                if compiled is None:
+                    compiled = self._compile(using)
+                    self._compiled[using] = compiled
+        return compiled
+
+    def __call__(self, key: Any, using: str = DEFAULT_DB_ALIAS) -> RawQuerySet[M]:
+        if type(key) is not type(self._stand_in):
+            raise TypeError(f"key must be {type(self._stand_in).__name__}, not {key!r}")
+        model, sql, params, slots = self._get(using)
+        values = list(params)
+        for slot in slots:
+            values[slot] = key
+        return model._default_manager.db_manager(using).raw(sql, values)
+
+    def forget(self) -> None:
+        """Compile again on next use (after a migration changed the tables, in tests)."""
+        with self._lock:
+            self._compiled.clear()
