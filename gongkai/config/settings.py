@@ -197,6 +197,11 @@ GONGKAI_PAGE_CACHE_COOKIES = ["gk_text"]
 # The tantivy index: a cache of the database, rebuilt by `gongkai reindex` (or by the worker
 # when it is missing). Each server's own disk; not shared between machines.
 GONGKAI_SEARCH_DIR = Path(os.environ.get("GONGKAI_SEARCH_DIR") or DATA_DIR / "search")
+# A Chinese query word found as a segmented word in at least this many documents is not also
+# searched as a run of characters in the body text (search/engine.py COMMON_WORD_DOCUMENTS).
+GONGKAI_SEARCH_COMMON_WORD_DOCUMENTS = env.env_int(
+    "GONGKAI_SEARCH_COMMON_WORD_DOCUMENTS", 5_000, minimum=1
+)
 # Bumped after every commit that changes public content; stat()ed by every request.
 GONGKAI_CONTENT_GENERATION_FILE = DATA_DIR / "content-generation"
 

@@ -116,6 +116,30 @@ def test_one_character_and_cross_word_substrings_match(corpus):
     assert titles("微企业减征") == ["关于减免小微企业税费的通知"]
 
 
+def test_a_common_word_is_not_also_searched_as_characters_in_the_text(
+    unit_a, staff, settings
+):
+    """Speed at scale (issue #4 §3): a word the index holds as a segmented word in at least
+    GONGKAI_SEARCH_COMMON_WORD_DOCUMENTS documents is matched as that word only; below the
+    threshold it also matches where the segmenter split the text differently (南京市|长江大桥
+    holds the characters 市长 but not the word)."""
+    pub(unit_a, staff, title="市长会见代表", body="<p>市长发表讲话。</p>")
+    pub(unit_a, staff, title="大桥通车公告", body="<p>南京市长江大桥今日通车。</p>")
+    index_pending()
+
+    assert engine.common_words(["市长", "大桥", "桥"]) == frozenset()
+    assert set(titles("市长")) == {"市长会见代表", "大桥通车公告"}
+
+    settings.GONGKAI_SEARCH_COMMON_WORD_DOCUMENTS = 1
+    # one character is never "common" (it has no segmented form to fall back on)
+    assert engine.common_words(["市长", "桥", "通车"]) == frozenset({"市长", "通车"})
+    assert titles("市长") == ["市长会见代表"]
+    # a title still matches as characters: the title phrase is always kept
+    pub(unit_a, staff, title="南京市长江大桥维修", body="<p>维修。</p>")
+    index_pending()
+    assert set(titles("市长")) == {"市长会见代表", "南京市长江大桥维修"}
+
+
 def test_all_words_must_match(corpus):
     assert titles("住房 补贴") == ["住房补贴发放通知"]
 
