@@ -142,6 +142,8 @@ def run_database(database: str, workdir: Path, query_set: QuerySet, options: Any
         _say(f"[{database}] reusing the imported and indexed data in {data_dir}")
         timings = json.loads(saved.read_text("utf-8"))
         url = timings.pop("url")
+        if options.prepare_only:
+            return {"database": database, "timings": timings, "prepared": True}
         env = importbench._env(data_dir, url)  # noqa: SLF001
         env["GONGKAI_PAGE_CACHE"] = "0"
         importbench._run([python, "-m", "gongkai", "migrate", "-v", "0"], env)  # noqa: SLF001
@@ -175,6 +177,8 @@ def run_database(database: str, workdir: Path, query_set: QuerySet, options: Any
     timings["reindex"] = time.monotonic() - started
     _say(f"[{database}] reindex: {timings['reindex']:.1f} s")
     saved.write_text(json.dumps({**timings, "url": url}), "utf-8")
+    if options.prepare_only:
+        return {"database": database, "timings": timings, "prepared": True}
     return _serve_and_measure(database, workdir, env, timings, options)
 
 
@@ -846,6 +850,12 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="with --workdir: measure again the data imported and indexed by an earlier run",
     )
+    parser.add_argument(
+        "--prepare-only",
+        action="store_true",
+        help="with --workdir: import and index, then stop (measure later with --reuse-data, "
+        "e.g. when the machine is quiet)",
+    )
     parser.add_argument("--latency-documents", type=int, default=10)
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
@@ -872,8 +882,15 @@ def main(argv: list[str] | None = None) -> None:
         _say(line)
     databases = ["sqlite", "postgres"] if options.database == "both" else [options.database]
     results = []
+    if options.prepare_only and not options.workdir:
+        parser.error("--prepare-only needs --workdir (the data is measured later from there)")
     for database in databases:
-        results.append(run_database(database, workdir, query_set, options))
+        result = run_database(database, workdir, query_set, options)
+        if result.get("prepared"):
+            t = result["timings"]
+            _say(f"[{database}] prepared: import {t['import']:.0f} s, reindex {t['reindex']:.0f} s")
+            continue
+        results.append(result)
         for line in report(results[-1]):
             _say(line)
     print()

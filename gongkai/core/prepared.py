@@ -16,6 +16,10 @@ models; only the compiling is done once.
 Rules for the queryset a builder returns: it must use the key in its filters (exactly as
 given, not transformed), must not use ``select_related`` (``raw`` fills one model, so
 annotate the related columns you need instead), and everything else in it must be fixed.
+
+A key is an ``int``, a ``str``, or (``key=tuple``) a tuple of ints for ``pk__in`` — the search
+results page reads its ten documents that way; the SQL is compiled once per alias and per
+length of the tuple.
 """
 
 from __future__ import annotations
@@ -34,48 +38,75 @@ INT_STAND_IN = -7_316_529_401
 STR_STAND_IN = "\x00gongkai-prepared-key\x00"
 
 
+Compiled = tuple[type[M], str, tuple[Any, ...], tuple[tuple[int, int], ...]]
+
+
 class PreparedQuery(Generic[M]):
     """``build(key)``'s SQL, compiled once per database alias; ``query(key)`` runs it."""
 
     def __init__(self, build: Callable[[Any], models.QuerySet[M]], *, key: type = int) -> None:
-        if key not in (int, str):
-            raise TypeError("PreparedQuery keys are int or str")
+        if key not in (int, str, tuple):
+            raise TypeError("PreparedQuery keys are int, str or a tuple of ints")
         self._build = build
-        self._stand_in: Any = INT_STAND_IN if key is int else STR_STAND_IN
-        self._compiled: dict[str, tuple[type[M], str, tuple[Any, ...], tuple[int, ...]]] = {}
+        self._key = key
+        self._compiled: dict[tuple[str, int], Compiled[M]] = {}
         self._lock = threading.Lock()
 
-    def _compile(self, using: str) -> tuple[type[M], str, tuple[Any, ...], tuple[int, ...]]:
-        queryset = self._build(self._stand_in)
+    def _stand_ins(self, size: int) -> tuple[Any, ...]:
+        if self._key is str:
+            return (STR_STAND_IN,)
+        if self._key is int:
+            return (INT_STAND_IN,)
+        return tuple(INT_STAND_IN - i for i in range(size))
+
+    def _compile(self, using: str, size: int) -> Compiled[M]:
+        stand_ins = self._stand_ins(size)
+        queryset = self._build(stand_ins if self._key is tuple else stand_ins[0])
         if queryset.query.select_related:
             raise ValueError("a prepared query cannot select_related: annotate the columns")
         sql, params = queryset.query.get_compiler(using=using).as_sql()
-        slots = tuple(i for i, value in enumerate(params) if value == self._stand_in)
-        if not slots:
+        # (position among the parameters, position in the key)
+        position = {value: i for i, value in enumerate(stand_ins)}
+        slots = tuple(
+            (i, position[value])
+            for i, value in enumerate(params)
+            if type(value) is type(stand_ins[0]) and value in position
+        )
+        if {k for _slot, k in slots} != set(range(len(stand_ins))):
             raise ValueError("a prepared query must filter on its key")
         return queryset.model, sql, tuple(params), slots
 
-    def sql(self, using: str = DEFAULT_DB_ALIAS) -> str:
+    def sql(self, using: str = DEFAULT_DB_ALIAS, size: int = 1) -> str:
         """The compiled SQL (with ``%s`` placeholders), for tests and for EXPLAIN."""
-        return self._get(using)[1]
+        return self._get(using, size)[1]
 
-    def _get(self, using: str) -> tuple[type[M], str, tuple[Any, ...], tuple[int, ...]]:
-        compiled = self._compiled.get(using)
+    def _get(self, using: str, size: int) -> Compiled[M]:
+        compiled = self._compiled.get((using, size))
         if compiled is None:
             with self._lock:
-                compiled = self._compiled.get(using)
+                compiled = self._compiled.get((using, size))
                 if compiled is None:
-                    compiled = self._compile(using)
-                    self._compiled[using] = compiled
+                    compiled = self._compile(using, size)
+                    self._compiled[(using, size)] = compiled
         return compiled
 
     def __call__(self, key: Any, using: str = DEFAULT_DB_ALIAS) -> RawQuerySet[M]:
-        if type(key) is not type(self._stand_in):
-            raise TypeError(f"key must be {type(self._stand_in).__name__}, not {key!r}")
-        model, sql, params, slots = self._get(using)
+        if self._key is tuple:
+            if (
+                type(key) is not tuple
+                or not key
+                or not all(type(k) is int for k in key)  # noqa: E721 - bool is no id
+            ):
+                raise TypeError(f"key must be a non-empty tuple of ints, not {key!r}")
+            keys: tuple[Any, ...] = key
+        elif type(key) is not self._key:
+            raise TypeError(f"key must be {self._key.__name__}, not {key!r}")
+        else:
+            keys = (key,)
+        model, sql, params, slots = self._get(using, len(keys))
         values = list(params)
-        for slot in slots:
-            values[slot] = key
+        for slot, k in slots:
+            values[slot] = keys[k]
         return model._default_manager.db_manager(using).raw(sql, values)
 
     def forget(self) -> None:

@@ -108,14 +108,7 @@ def public_document(index_number: str) -> Document:
     found = list(_PUBLIC_DOCUMENT(index_number))
     if not found:
         raise Document.DoesNotExist(f"no public document {index_number!r}")
-    document = found[0]
-    # The unit as a partial instance (code and names; another field would be read on use).
-    names = ["id", *UNIT_LINK_FIELDS]
-    document.unit = Unit.from_db(
-        document._state.db,
-        names,
-        [document.unit_id, *(getattr(document, f"unit_{name}") for name in UNIT_LINK_FIELDS)],
-    )
+    document = with_unit_names(found[0])
     pk = document.pk
     attachments = list(_ATTACHMENTS(pk))
     for attachment in attachments:
@@ -128,6 +121,18 @@ def public_document(index_number: str) -> Document:
     incoming = [_relation(document, other, outgoing=False) for other in _INCOMING(pk)]
     _set_prefetched(document, "outgoing_relations", outgoing)
     _set_prefetched(document, "incoming_relations", incoming)
+    return document
+
+
+def with_unit_names(document: Document) -> Document:
+    """``document.unit`` as a partial instance (id, code and names; another field would be
+    read on use) from the ``unit_code``, ``unit_name_zh`` and ``unit_name_en`` columns a
+    prepared read annotated (``select_related`` cannot be prepared)."""
+    document.unit = Unit.from_db(
+        document._state.db,
+        ["id", *UNIT_LINK_FIELDS],
+        [document.unit_id, *(getattr(document, f"unit_{name}") for name in UNIT_LINK_FIELDS)],
+    )
     return document
 
 

@@ -95,6 +95,30 @@ def test_a_key_that_is_not_found_gives_no_rows_and_a_wrong_type_is_refused(db):
         PreparedQuery(lambda pk: Unit.objects.filter(pk=pk), key=float)
 
 
+def test_a_tuple_of_ids_is_compiled_once_per_length(unit_a, editor_a, reviewer_a):
+    """``key=tuple`` (``pk__in``, the search results): the same rows as the ORM for each
+    length, one SQL text per length whatever the ids."""
+    documents = [published(unit_a, editor_a, reviewer_a, title=f"文件{i}") for i in range(4)]
+    ids = [d.pk for d in documents]
+    by_ids = PreparedQuery(lambda pks: Document.objects.filter(pk__in=pks).only("title"), key=tuple)
+    for chosen in [(ids[0],), (ids[2], ids[0]), (ids[1], ids[3]), tuple(ids), (ids[3], 987654)]:
+        got = {d.pk: d.title for d in by_ids(chosen)}
+        assert got == dict(Document.objects.filter(pk__in=chosen).values_list("pk", "title"))
+    assert by_ids.sql(size=2) != by_ids.sql(size=3)
+    assert by_ids.sql(size=3).count("%s") >= 3
+    with CaptureQueriesContext(connection) as captured:
+        list(by_ids((ids[0], ids[1])))
+        list(by_ids((ids[2], ids[3])))
+    first, second = (q["sql"] for q in captured.captured_queries)
+    for a, b in ((ids[0], ids[2]), (ids[1], ids[3])):
+        first = first.replace(str(a), "?")
+        second = second.replace(str(b), "?")
+    assert first == second
+    for wrong in [(), [ids[0]], (str(ids[0]),), (True,), ids[0]]:
+        with pytest.raises(TypeError):
+            by_ids(wrong)
+
+
 def test_builders_that_cannot_be_prepared_are_refused_clearly(db):
     joined = PreparedQuery(lambda pk: Document.objects.select_related("unit").filter(pk=pk))
     with pytest.raises(ValueError, match="select_related"):
