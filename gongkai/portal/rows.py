@@ -60,7 +60,8 @@ def document_url_builder() -> Callable[[str], str]:
     return lambda index_number: f"{head}{index_number}{tail}"
 
 
-def _day(value: datetime.datetime | datetime.date | None) -> str:
+def local_day(value: datetime.datetime | datetime.date | None) -> str:
+    """``YYYY-MM-DD`` in the site's time zone (what ``|date:"Y-m-d"`` prints), or ""."""
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):
@@ -78,8 +79,8 @@ def _row(values: dict[str, Any], english: bool, url: Callable[[str], str], label
         "zh_only": english and not title_en,
         "unit": name_en if english and name_en else values["unit__name_zh"],
         "document_number": values["document_number"],
-        "published": _day(values["published_at"]),
-        "signed": _day(values["signed_date"]),
+        "published": local_day(values["published_at"]),
+        "signed": local_day(values["signed_date"]),
         "validity": values["validity"],
         "validity_label": labels.get(values["validity"], values["validity"]),
     }

@@ -57,6 +57,10 @@ class Hit:
     title_html: SafeString
     snippet_html: SafeString
     snippet_text: str
+    # Filled by the search page for its template (one reverse() a page, not one a hit).
+    url: str = ""
+    published: str = ""
+    validity_label: str = ""
 
 
 @dataclass

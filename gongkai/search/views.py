@@ -13,6 +13,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from gongkai.library.choices import Validity
+from gongkai.portal.rows import document_url_builder, local_day
 from gongkai.search import selectors, services
 from gongkai.search.engine import FACET_FIELDS
 from gongkai.search.forms import SearchForm
@@ -37,12 +39,14 @@ class _Toggles:
     def __init__(self, params: QueryDict) -> None:
         self.pairs = [(k, v) for k in params for v in params.getlist(k) if k != "page"]
         self.present = set(self.pairs)
+        self.base = urlencode(self.pairs)
 
     def __call__(self, name: str, value: str) -> str:
         pair = (name, value)
         if pair in self.present:
             return urlencode([p for p in self.pairs if p != pair])
-        return urlencode([*self.pairs, pair])
+        added = urlencode([pair])
+        return f"{self.base}&{added}" if self.base else added
 
 
 def _facets(
@@ -107,6 +111,17 @@ def _facets_html(groups: list[dict[str, Any]]) -> SafeString:
     return mark_safe("\n".join(sections))  # noqa: S308 - each part escaped by format_html
 
 
+def _fill_hits(page: selectors.SearchPage) -> None:
+    """Each hit's link, local publishing date and validity label, for the template."""
+    url = document_url_builder()
+    labels = {value: str(label) for value, label in Validity.choices}
+    for hit in page.hits:
+        document = hit.document
+        hit.url = url(document.index_number)
+        hit.published = local_day(document.published_at)
+        hit.validity_label = labels.get(document.validity, document.validity)
+
+
 def _hidden_filters(params: QueryDict) -> list[tuple[str, str]]:
     """The filters in force, kept as hidden fields when the reader searches again."""
     return [(name, value) for name in FACET_FIELDS for value in params.getlist(name)]
@@ -127,6 +142,7 @@ def results(request: HttpRequest) -> HttpResponse:
     if request.GET:
         search_request = form.to_request(page_size=PAGE_SIZE)
         page = selectors.search_documents(search_request)
+        _fill_hits(page)
         if page.missed:
             services.search_miss_record(
                 query=page.parsed.raw, filtered=search_request.filters.active()

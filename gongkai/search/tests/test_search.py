@@ -490,3 +490,53 @@ def test_a_rebuild_marks_older_changes_applied(unit_a, staff):
     rebuild()
     assert not IndexChange.objects.filter(applied_at=None).exists()
     assert titles("重建之前的变更") == [document.title]
+
+
+def test_each_result_links_its_page_and_shows_unit_number_local_date_and_validity(
+    client, corpus
+):
+    """The result list (issue #4 §3): each hit's permanent link, issuing unit, document
+    number, publishing date in the site's time zone and validity label, in each language."""
+    from django.utils import timezone
+
+    from gongkai.library.models import Document
+
+    fund = Document.objects.get(pk=corpus["fund"].pk)
+    # Published just before midnight UTC: the page shows the next day (Asia/Shanghai).
+    Document.objects.filter(pk=fund.pk).update(
+        published_at=datetime.datetime(2020, 3, 1, 23, 30, tzinfo=datetime.UTC),
+        validity=Validity.EXPIRED,
+    )
+    local = timezone.localtime(datetime.datetime(2020, 3, 1, 23, 30, tzinfo=datetime.UTC))
+    assert local.date() == datetime.date(2020, 3, 2)
+    for prefix, unit_name, validity in (
+        ("", "经济局", "已失效"),
+        ("/en", "JJJ Bureau", "expired"),
+    ):
+        response = client.get(f"{prefix}/search/", {"q": "住房公积金缴存"})
+        body = page_text(response)
+        start = body.index('<li class="document-item">')
+        item = body[start : body.index("</li>", start)]
+        assert f'<a href="{prefix}/documents/{fund.index_number}/"' in item
+        assert fund.get_absolute_url().endswith(f"/documents/{fund.index_number}/")
+        assert f"<span>{unit_name}</span>" in item
+        assert "<span>津生管发〔2020〕12号</span>" in item
+        assert '<time datetime="2020-03-02">2020-03-02</time>' in item
+        assert f'<span class="validity validity--expired">{validity}</span>' in item
+
+
+def test_facet_links_add_or_remove_one_filter_and_keep_the_rest(client, corpus):
+    from html import unescape
+    from urllib.parse import parse_qsl
+
+    response = client.get("/search/", {"q": "通知", "sort": "date", "unit": "JJJ", "page": "1"})
+    body = response.content.decode()
+    links = [
+        sorted(parse_qsl(unescape(href)))
+        for href in __import__("re").findall(r'<a href="\?([^"]+)"[^>]*>', body)
+    ]
+    # Choosing CZJ as well keeps q, sort and JJJ, and drops the page number.
+    assert sorted([("q", "通知"), ("sort", "date"), ("unit", "JJJ"), ("unit", "CZJ")]) in links
+    # The chosen unit's link removes it and keeps the rest.
+    assert sorted([("q", "通知"), ("sort", "date")]) in links
+    assert 'aria-current="true" class="facet--selected"' in body
