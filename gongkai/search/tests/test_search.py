@@ -529,8 +529,14 @@ def test_facet_links_add_or_remove_one_filter_and_keep_the_rest(client, corpus):
     from html import unescape
     from urllib.parse import parse_qsl
 
+    from gongkai.units.models import Unit
+
+    Unit.objects.filter(code="JJJ").update(name_zh="经济局<b>&")
     response = client.get("/search/", {"q": "通知", "sort": "date", "unit": "JJJ", "page": "1"})
     body = response.content.decode()
+    # Labels are escaped like any other text.
+    assert "经济局&lt;b&gt;&amp; <span" in body
+    assert "经济局<b>" not in body
     links = [
         sorted(parse_qsl(unescape(href)))
         for href in __import__("re").findall(r'<a href="\?([^"]+)"[^>]*>', body)
