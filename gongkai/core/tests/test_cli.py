@@ -24,7 +24,7 @@ from django.core.management import call_command
 
 from gongkai.accounts.models import User
 from gongkai.cli import Abort, main
-from gongkai.core.management.commands.serve import open_listeners, site_urls
+from gongkai.core.management.commands.serve import open_listeners, site_urls, worker_listeners
 from gongkai.units.demo import DEMO_PASSWORD
 
 SERVER_START_SECONDS = 30
@@ -196,6 +196,105 @@ def test_open_listeners_refuses_a_port_in_use():
         port = taken.getsockname()[1]
         with pytest.raises(Abort, match=f"port {port} is already in use"):
             open_listeners("127.0.0.1", port)
+
+
+def test_open_listeners_refuses_a_port_another_server_shares_with_so_reuseport():
+    """Per-worker sockets share their port (SO_REUSEPORT); a second server setting the same
+    flag must still be told the port is taken, not join the first one's group."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(Abort, match=f"port {port} is already in use"):
+            open_listeners("127.0.0.1", port)
+
+
+def test_worker_listeners_are_one_set_of_sockets_per_worker_on_the_same_addresses():
+    listeners = open_listeners("localhost", free_port())
+    groups = worker_listeners(listeners, 3)
+    try:
+        assert len(groups) == 3
+        assert groups[0] == listeners
+        names = [sock.getsockname()[:2] for sock in listeners]
+        for group in groups[1:]:
+            assert [sock.getsockname()[:2] for sock in group] == names
+            assert {sock.fileno() for sock in group}.isdisjoint(s.fileno() for s in listeners)
+    finally:
+        for group in groups:
+            for sock in group:
+                sock.close()
+
+
+def _tcp_sockets(port: int) -> list[tuple[str, int]]:
+    """(state, inode) of the TCP sockets whose local port is ``port`` (Linux /proc/net)."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    found.append((fields[3], int(fields[9])))
+    return found
+
+
+def _socket_inodes(pid: int) -> set[int]:
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                inodes.add(int(target[8:-1]))
+    return inodes
+
+
+def test_each_web_worker_accepts_connections_on_its_own_socket(tmp_path):
+    """Issue #4 §8: with one shared listening socket one worker often took every keep-alive
+    connection of a burst and the other idled. Each worker now has its own socket on the
+    port and the kernel spreads connections over them: 40 connections opened at once reach
+    both workers."""
+    migrated = gongkai(tmp_path, "migrate", "--no-input", "-v", "0")
+    assert migrated.returncode == 0, migrated.stderr
+    port = free_port()
+    with (tmp_path / "serve.log").open("w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gongkai", "serve", "--host", "127.0.0.1", "--port",
+             str(port), "--workers", "2", "--no-worker"],
+            env=child_env(tmp_path, GONGKAI_HTTPS="0"),
+            cwd=tmp_path,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        clients: list[socket.socket] = []
+        try:
+            deadline = time.monotonic() + SERVER_START_SECONDS
+            workers: list[int] = []
+            while time.monotonic() < deadline and server.poll() is None:
+                workers = list(children(server.pid))
+                if len(workers) == 2 and http_status(f"http://127.0.0.1:{port}/") == 200:
+                    break
+                time.sleep(0.3)
+            assert len(workers) == 2, (tmp_path / "serve.log").read_text()
+            listening = [inode for state, inode in _tcp_sockets(port) if state == "0A"]
+            assert len(listening) == 2  # one listening socket per worker
+
+            for _ in range(40):
+                clients.append(socket.create_connection(("127.0.0.1", port), timeout=10))
+            for client in clients:
+                client.sendall(b"GET /robots.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            for client in clients:
+                assert client.recv(64).startswith(b"HTTP/1.1 ")
+            established = {inode for state, inode in _tcp_sockets(port) if state == "01"}
+            held = {pid: len(_socket_inodes(pid) & established) for pid in workers}
+            assert sum(held.values()) == 40, held
+            assert min(held.values()) >= 5, held  # both workers serve (binomial: ~1e-7)
+        finally:
+            for client in clients:
+                client.close()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=10)
 
 
 @pytest.mark.skipif(not ipv6_loopback(), reason="this machine has no IPv6 loopback address")

@@ -6,6 +6,13 @@ to gunicorn as ``fd://N``. A port in use is then one clear line, not a gunicorn
 retry loop. The gunicorn master also keeps the job worker (``gongkai worker``)
 running as its child and stops it when the server stops.
 
+On Linux each web worker listens on its own sockets, bound to the same address with
+``SO_REUSEPORT``, and the kernel spreads new connections evenly over them. With one shared
+socket, whichever worker woke first accepted a burst of keep-alive connections — often all
+of them — and served them alone while the other worker idled: under 32 connections half the
+runs gave half the throughput (issue #4 §8, ``bench/pages.py``; docs/adr/0013). A port held
+by any other socket is still refused: a probe without ``SO_REUSEPORT`` is bound first.
+
 ``gongkai demo`` serves through the same functions.
 """
 
@@ -25,6 +32,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, OutputWrapper
 from django.db import connections
+from gunicorn import sock as gunicorn_sock
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 
@@ -49,19 +57,70 @@ BACKLOG = 2048
 # --- Listening sockets ----------------------------------------------------------------
 
 
-def _bind(family: int, address: str, port: int) -> socket.socket:
+# Per-worker sockets need the kernel to balance SO_REUSEPORT groups (Linux does; BSD and
+# macOS give every connection to one socket).
+BALANCED = sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
+
+
+def _socket(family: int, address: str, *, reuse_port: bool) -> socket.socket:
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         if family == socket.AF_INET6 and address == "::":
             # Dual stack: IPv4 clients arrive as ::ffff:a.b.c.d on the same socket.
             sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def _bind(family: int, address: str, port: int) -> socket.socket:
+    if BALANCED:
+        # The probe has no SO_REUSEPORT, so any socket already on the port — another
+        # `gongkai serve` included, though it sets the flag too — makes it fail here.
+        with _socket(family, address, reuse_port=False) as probe:
+            probe.bind((address, port))
+            port = probe.getsockname()[1]
+    sock = _socket(family, address, reuse_port=BALANCED)
+    try:
         sock.bind((address, port))
         sock.listen(BACKLOG)
     except BaseException:
         sock.close()
         raise
     return sock
+
+
+def worker_listeners(listeners: list[socket.socket], workers: int) -> list[list[socket.socket]]:
+    """One set of listening sockets per web worker: ``listeners`` for the first, and for each
+    other worker new sockets on the same addresses (``SO_REUSEPORT``). Just ``[listeners]``
+    where the kernel does not balance such sockets."""
+    groups = [listeners]
+    if not BALANCED:
+        return groups
+    try:
+        for _ in range(workers - 1):
+            group = []
+            groups.append(group)
+            for sock in listeners:
+                address, port = sock.getsockname()[:2]
+                twin = _socket(sock.family, address, reuse_port=True)
+                group.append(twin)
+                if sock.family == socket.AF_INET6:
+                    v6only = sock.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY)
+                    twin.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, v6only)
+                twin.bind((address, port))
+                twin.listen(BACKLOG)
+    except OSError as exc:
+        for group in groups[1:]:
+            for sock in group:
+                sock.close()
+        logger.warning("one listening socket for all workers (%s)", exc)
+        return [listeners]
+    return groups
 
 
 def _ipv6_missing(exc: OSError) -> bool:
@@ -213,12 +272,29 @@ class JobWorker:
 
 
 class _Arbiter(Arbiter):
-    """gunicorn's master, which also keeps the job worker running and stops it on exit."""
+    """gunicorn's master, which also keeps the job worker running and stops it on exit, and
+    gives each web worker its own listening sockets (:func:`worker_listeners`)."""
 
     job_worker: JobWorker | None = None
 
     def start(self) -> None:
         super().start()
+        # gunicorn made LISTENERS from the first group's fd:// binds; wrap the others alike.
+        self.listener_groups = [self.LISTENERS]
+        for fds in self.app.extra_listener_fds:
+            group = []
+            for fd in fds:
+                probe = socket.socket(fileno=fd)
+                family, name = probe.family, probe.getsockname()
+                probe.detach()
+                wrapper = (
+                    gunicorn_sock.TCP6Socket
+                    if family == socket.AF_INET6
+                    else gunicorn_sock.TCPSocket
+                )
+                group.append(wrapper(name, self.cfg, self.log, fd=fd))
+            self.listener_groups.append(group)
+        self.app.extra_listener_fds = []
         if self.app.with_job_worker:
             self.job_worker = JobWorker(parent_pid=os.getpid())
             self.job_worker.start()
@@ -233,10 +309,28 @@ class _Arbiter(Arbiter):
         if self.job_worker is not None:
             self.job_worker.keep_running()
 
+    def spawn_worker(self) -> int:
+        """A web worker on the first set of sockets no living worker has (a replacement takes
+        over the sockets of the worker it replaces; their queued connections wait for it)."""
+        groups = self.listener_groups
+        used = {getattr(worker, "listener_slot", 0) for worker in self.WORKERS.values()}
+        slot = next((i for i in range(len(groups)) if i not in used), 0)
+        self.LISTENERS = groups[slot]
+        try:
+            pid = super().spawn_worker()
+        finally:
+            self.LISTENERS = groups[0]
+        self.WORKERS[pid].listener_slot = slot
+        return pid
+
     def stop(self, graceful: bool = True) -> None:
         if self.job_worker is not None:
             self.job_worker.terminate()  # it shuts down while the web workers do
+        extra = [sock for group in self.listener_groups[1:] for sock in group]
         super().stop(graceful)
+        for sock in extra:
+            sock.close()
+        self.listener_groups = [self.LISTENERS]
         if self.job_worker is not None:
             self.job_worker.wait()
 
@@ -244,7 +338,14 @@ class _Arbiter(Arbiter):
 class _Server(BaseApplication):
     """gunicorn, configured in code, serving ``gongkai.config.wsgi:application``."""
 
-    def __init__(self, *, bind: list[str], workers: int, with_job_worker: bool) -> None:
+    def __init__(
+        self,
+        *,
+        bind: list[str],
+        workers: int,
+        with_job_worker: bool,
+        extra_listener_fds: list[list[int]] | None = None,
+    ) -> None:
         self.options: dict[str, Any] = {
             "bind": bind,
             "workers": workers,
@@ -257,6 +358,7 @@ class _Server(BaseApplication):
             "control_socket_disable": True,
         }
         self.with_job_worker = with_job_worker
+        self.extra_listener_fds = extra_listener_fds or []
         super().__init__()
 
     def load_config(self) -> None:
@@ -277,15 +379,19 @@ class _Server(BaseApplication):
 
 def serve(listeners: list[socket.socket], *, workers: int, with_job_worker: bool) -> None:
     """Serve the site on ``listeners`` until the server is stopped (SIGTERM, SIGINT)."""
+    groups = worker_listeners(listeners, workers)
     binds = []
     for sock in listeners:
         sock.set_inheritable(True)
         binds.append(f"fd://{sock.detach()}")  # gunicorn owns and closes the descriptor now
+    extra = [[sock.detach() for sock in group] for group in groups[1:]]
     # Forked web workers must not share the master's database connections.
     connections.close_all()
     sys.stdout.flush()
     sys.stderr.flush()
-    _Server(bind=binds, workers=workers, with_job_worker=with_job_worker).run()
+    _Server(
+        bind=binds, workers=workers, with_job_worker=with_job_worker, extra_listener_fds=extra
+    ).run()
 
 
 def print_site(stdout: OutputWrapper, listeners: list[socket.socket]) -> list[str]:
