@@ -24,6 +24,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -522,6 +523,23 @@ class EngineResult:
 
 FACET_SIZE = 100
 
+_FACET_POOL: tuple[int, ThreadPoolExecutor] | None = None
+_FACET_POOL_LOCK = threading.Lock()
+
+
+def _facet_pool() -> ThreadPoolExecutor:
+    """This process's threads for facet counts (made after a fork, never inherited: a pool
+    copied from a parent has no threads behind it)."""
+    global _FACET_POOL
+    pool = _FACET_POOL
+    if pool is None or pool[0] != os.getpid():
+        with _FACET_POOL_LOCK:
+            pool = _FACET_POOL
+            if pool is None or pool[0] != os.getpid():
+                executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="gongkai-facets")
+                pool = _FACET_POOL = (os.getpid(), executor)
+    return pool[1]
+
 
 def run(
     query: tantivy.Query,
@@ -541,6 +559,11 @@ def run(
     final = filtered(query, filters)
     # tantivy panics (a BaseException, past any `except Exception`) on a zero limit
     limit, offset = max(1, limit), max(0, offset)
+    # The facet counts evaluate the query again: on another thread, while this one ranks.
+    # tantivy releases the GIL while it searches, so on an otherwise idle core the page waits
+    # for the longer of the two instead of their sum (a phrase of common words spends most of
+    # its time matching, and matches twice).
+    counting = _facet_pool().submit(facet_counts, searcher, query, filters) if facets else None
     if sort == "date":
         result = searcher.search(
             final, limit, count=True, order_by_field="published", offset=offset
@@ -551,8 +574,8 @@ def run(
     ids = _ids(searcher, addresses)
     scores = [float(score) if sort != "date" else 0.0 for score, _ in result.hits]
     counts: dict[str, dict[str, int]] = {}
-    if facets:
-        counts = facet_counts(searcher, query, filters)
+    if counting is not None:
+        counts = counting.result()
     total = int(getattr(result, "count", 0) or 0)  # missing from tantivy's type stubs
     return EngineResult(ids=ids, scores=scores, total=total, facets=counts)
 

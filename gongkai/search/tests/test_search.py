@@ -202,6 +202,40 @@ def test_filters_and_facet_counts(corpus):
     assert page.total == 1
 
 
+def test_facet_counts_are_counted_beside_the_ranking_also_in_a_forked_worker(corpus):
+    """The facet counts run on the process's own thread pool while the query ranks; a web
+    worker forked from a process that already searched makes its own pool (an inherited one
+    has no threads and would hang the page)."""
+    import os
+    import signal
+    import time
+
+    expected = engine.run(engine.text_query(engine.parse("通知")), filters=Filters(), offset=0,
+                          limit=10)  # fmt: skip
+    assert expected.facets["unit"] == {"JJJ": 1, "CZJ": 1}
+    pid = os.fork()
+    if pid == 0:  # the child: same answer from a pool of its own, or a non-zero status
+        status = 1
+        try:
+            again = engine.run(
+                engine.text_query(engine.parse("通知")), filters=Filters(), offset=0, limit=10
+            )
+            status = 0 if (again.facets, again.ids) == (expected.facets, expected.ids) else 3
+        finally:
+            os._exit(status)
+    deadline = time.monotonic() + 30
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked process hung counting facets")
+        time.sleep(0.05)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
 def test_co_issued_documents_count_for_both_units(unit_a, unit_b, staff):
     document = draft(unit_a, staff, title="联合发文")
     library.document_update(document=document, by=staff, changes={}, co_issuers=[unit_b])
