@@ -211,6 +211,9 @@ def test_open_listeners_refuses_a_port_another_server_shares_with_so_reuseport()
 
 
 def test_worker_listeners_are_one_set_of_sockets_per_worker_on_the_same_addresses():
+    """Each set on the same addresses, and every socket with TCP_NODELAY (accepted
+    connections inherit it: without it a keep-alive response written as headers then body
+    waited 40 ms for the client's delayed ACK)."""
     listeners = open_listeners("localhost", free_port())
     groups = worker_listeners(listeners, 3)
     try:
@@ -220,6 +223,9 @@ def test_worker_listeners_are_one_set_of_sockets_per_worker_on_the_same_addresse
         for group in groups[1:]:
             assert [sock.getsockname()[:2] for sock in group] == names
             assert {sock.fileno() for sock in group}.isdisjoint(s.fileno() for s in listeners)
+        for group in groups:
+            for sock in group:
+                assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
     finally:
         for group in groups:
             for sock in group:
