@@ -92,11 +92,8 @@ class PreparedQuery(Generic[M]):
 
     def __call__(self, key: Any, using: str = DEFAULT_DB_ALIAS) -> RawQuerySet[M]:
         if self._key is tuple:
-            if (
-                type(key) is not tuple
-                or not key
-                or not all(type(k) is int for k in key)  # noqa: E721 - bool is no id
-            ):
+            # type() is, not isinstance: a bool is no id
+            if type(key) is not tuple or not key or not all(type(k) is int for k in key):
                 raise TypeError(f"key must be a non-empty tuple of ints, not {key!r}")
             keys: tuple[Any, ...] = key
         elif type(key) is not self._key:

@@ -60,6 +60,11 @@ def document_url_builder() -> Callable[[str], str]:
     return lambda index_number: f"{head}{index_number}{tail}"
 
 
+def validity_labels() -> dict[str, str]:
+    """Each validity's label in the active language (looked up once a page, not once a row)."""
+    return {value: str(label) for value, label in Validity.choices}
+
+
 def local_day(value: datetime.datetime | datetime.date | None) -> str:
     """``YYYY-MM-DD`` in the site's time zone (what ``|date:"Y-m-d"`` prints), or ""."""
     if value is None:
@@ -107,6 +112,6 @@ def page_of_rows(documents: QuerySet[Document], number: str | None, per_page: in
     page = _RowPaginator(documents, per_page).get_page(number)
     english = (get_language() or "").startswith("en")
     url = document_url_builder()
-    labels = {value: str(label) for value, label in Validity.choices}
+    labels = validity_labels()
     rows = [_row(values, english, url, labels) for values in page.object_list]
     return Page(rows, page.number, page.paginator)

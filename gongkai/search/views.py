@@ -13,8 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from gongkai.library.choices import Validity
-from gongkai.portal.rows import document_url_builder, local_day
+from gongkai.portal.rows import document_url_builder, local_day, validity_labels
 from gongkai.search import selectors, services
 from gongkai.search.engine import FACET_FIELDS
 from gongkai.search.forms import SearchForm
@@ -105,7 +104,7 @@ def _facets_html(groups: list[dict[str, Any]]) -> SafeString:
 def _fill_hits(page: selectors.SearchPage) -> None:
     """Each hit's link, local publishing date and validity label, for the template."""
     url = document_url_builder()
-    labels = {value: str(label) for value, label in Validity.choices}
+    labels = validity_labels()
     for hit in page.hits:
         document = hit.document
         hit.url = url(document.index_number)

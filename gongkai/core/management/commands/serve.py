@@ -284,20 +284,18 @@ class _Arbiter(Arbiter):
         super().start()
         # gunicorn made LISTENERS from the first group's fd:// binds; wrap the others alike.
         self.listener_groups = [self.LISTENERS]
-        for fds in self.app.extra_listener_fds:
+        for sockets in self.app.extra_listeners:
             group = []
-            for fd in fds:
-                probe = socket.socket(fileno=fd)
-                family, name = probe.family, probe.getsockname()
-                probe.detach()
+            for sock in sockets:
                 wrapper = (
                     gunicorn_sock.TCP6Socket
-                    if family == socket.AF_INET6
+                    if sock.family == socket.AF_INET6
                     else gunicorn_sock.TCPSocket
                 )
-                group.append(wrapper(name, self.cfg, self.log, fd=fd))
+                # gunicorn owns and closes the descriptor now
+                group.append(wrapper(sock.getsockname(), self.cfg, self.log, fd=sock.detach()))
             self.listener_groups.append(group)
-        self.app.extra_listener_fds = []
+        self.app.extra_listeners = []
         if self.app.with_job_worker:
             self.job_worker = JobWorker(parent_pid=os.getpid())
             self.job_worker.start()
@@ -347,7 +345,7 @@ class _Server(BaseApplication):
         bind: list[str],
         workers: int,
         with_job_worker: bool,
-        extra_listener_fds: list[list[int]] | None = None,
+        extra_listeners: list[list[socket.socket]] | None = None,
     ) -> None:
         self.options: dict[str, Any] = {
             "bind": bind,
@@ -361,7 +359,7 @@ class _Server(BaseApplication):
             "control_socket_disable": True,
         }
         self.with_job_worker = with_job_worker
-        self.extra_listener_fds = extra_listener_fds or []
+        self.extra_listeners = extra_listeners or []
         super().__init__()
 
     def load_config(self) -> None:
@@ -387,13 +385,12 @@ def serve(listeners: list[socket.socket], *, workers: int, with_job_worker: bool
     for sock in listeners:
         sock.set_inheritable(True)
         binds.append(f"fd://{sock.detach()}")  # gunicorn owns and closes the descriptor now
-    extra = [[sock.detach() for sock in group] for group in groups[1:]]
     # Forked web workers must not share the master's database connections.
     connections.close_all()
     sys.stdout.flush()
     sys.stderr.flush()
     _Server(
-        bind=binds, workers=workers, with_job_worker=with_job_worker, extra_listener_fds=extra
+        bind=binds, workers=workers, with_job_worker=with_job_worker, extra_listeners=groups[1:]
     ).run()
 
 
