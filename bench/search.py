@@ -7,7 +7,7 @@ p50 ≤ 10 ms and p95 ≤ 30 ms; with 1,000,000 documents p95 ≤ 100 ms; a publ
 searchable within 2 s; document-number queries reach MRR 1.0.
 
 For each database: a fresh data folder and database (SQLite file; PostgreSQL database
-``gongkai_bench_search`` at 127.0.0.1:5432, user ``postgres``), ``gongkai migrate``, the
+``gongkai_bench_search_<count>`` at 127.0.0.1:5432, user ``postgres``), ``gongkai migrate``, the
 corpus of ``search_queries.py`` (``corpus.generate_stream``: streamed, rare words planted)
 imported with ``gongkai import-documents``, ``gongkai reindex`` (timed), then ``gongkai
 serve`` (2 web workers, its job worker running the indexer; ``GONGKAI_PAGE_CACHE=0``). A child
@@ -94,13 +94,15 @@ def _percentile(values: list[float], p: float) -> float:
 # --- the orchestrating process ---------------------------------------------------------------
 
 
-def _fresh_postgres() -> str:
+def _fresh_postgres(count: int) -> str:
+    """A new database per corpus size, so a kept 100,000 and a kept 1,000,000 can coexist."""
     import psycopg
 
+    name = f"{PG_DATABASE}_{count}"
     with psycopg.connect(f"{importbench.PG} dbname=postgres", autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {PG_DATABASE}")
-    return f"postgres://postgres@127.0.0.1:5432/{PG_DATABASE}"
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {name}")
+    return f"postgres://postgres@127.0.0.1:5432/{name}"
 
 
 def _free_port() -> int:
@@ -153,7 +155,7 @@ def run_database(database: str, workdir: Path, query_set: QuerySet, options: Any
     if database == "sqlite":
         url = f"sqlite:///{data_dir / 'bench.sqlite3'}"
     else:
-        url = _fresh_postgres()
+        url = _fresh_postgres(query_set.count)
     env = importbench._env(data_dir, url)  # noqa: SLF001 - the import benchmark's own helper
     env["GONGKAI_PAGE_CACHE"] = "0"
     timings: dict[str, float] = {}

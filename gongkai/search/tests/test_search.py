@@ -580,3 +580,26 @@ def test_facet_links_add_or_remove_one_filter_and_keep_the_rest(client, corpus):
     # The chosen unit's link removes it and keeps the rest.
     assert sorted([("q", "通知"), ("sort", "date")]) in links
     assert 'aria-current="true" class="facet--selected"' in body
+
+
+def test_search_forms_share_fixed_choices_but_not_their_changes():
+    """The fixed choice lists are shared between forms (not copied per search, issue #4 §8);
+    what one form changes on its fields and widgets stays in that form."""
+    from gongkai.search.forms import SearchForm
+
+    first = SearchForm({"kind": ["nonsense"]}, unit_codes=[("ECO", "生态城")])
+    second = SearchForm({"kind": [DocumentKind.choices[0][0]]}, unit_codes=[("B", "乙")])
+    assert first.fields["kind"].choices is second.fields["kind"].choices
+    assert first.fields["kind"].widget.choices is second.fields["kind"].widget.choices
+    assert first.fields["kind"] is not SearchForm.base_fields["kind"]
+    first.fields["kind"].widget.attrs["class"] = "changed"
+    first.fields["kind"].error_messages["invalid_choice"] = "changed"
+    first.fields["topic"].choices = [("only", "only")]
+    assert "class" not in second.fields["kind"].widget.attrs
+    assert second.fields["kind"].error_messages["invalid_choice"] != "changed"
+    assert second.fields["topic"].choices == list(Topic.choices)
+    assert SearchForm.base_fields["topic"].choices == list(Topic.choices)
+    assert second.fields["unit"].choices == [("B", "乙")]
+    assert not first.is_valid()
+    assert "kind" in first.errors
+    assert second.is_valid(), second.errors
