@@ -90,6 +90,7 @@ from django.utils.translation import gettext_lazy as _
 from gongkai.accounts.models import User
 from gongkai.accounts.permissions import AccessDenied, is_office
 from gongkai.core.audit import snapshot
+from gongkai.core.dbstats import refresh_statistics
 from gongkai.core.models import AuditAction, AuditEntry
 from gongkai.core.spreadsheets import NOT_TEXT
 from gongkai.library import attachments, services
@@ -115,6 +116,7 @@ from gongkai.library.models import (
 )
 from gongkai.library.numbers import DocumentNumberError, parse_document_number
 from gongkai.library.sanitize import body_to_text, sanitize_body, text_to_body
+from gongkai.search.models import IndexChange
 from gongkai.search.outbox import documents_changed
 from gongkai.units.models import Unit
 
@@ -166,6 +168,9 @@ ROW = "_row"  # key of the row number in each row read
 EXTRA = "_extra"  # set when a row has a value in a column without a heading
 BODY = "_body"  # the body sanitised ahead of time (html, plain text), see _BodyWorker
 BATCH_SIZE = 500
+# Rows written by one import after which the tables' planner statistics are refreshed
+# (core/dbstats.py): a big import changes what the best plan for a public list is.
+ANALYZE_AFTER_ROWS = 1000
 VIA = "import"
 # Manifest columns that are Document fields set through the services.
 TEXT_FIELDS = ("title", "title_en", "summary", "summary_en", "attribute_explanation")
@@ -2136,6 +2141,8 @@ def import_documents(
         if progress is not None and writer.threaded:
             progress(report.done, report.total, "rows")
         _add_relations(ctx, report, progress)
+        if not dry_run and report.created + report.updated >= ANALYZE_AFTER_ROWS:
+            refresh_statistics(_WRITTEN_MODELS)
     except KeyboardInterrupt:
         writer.stop()
         report.interrupted = True
@@ -2152,6 +2159,18 @@ def import_documents(
 
 
 _ORDER = {name: index for index, name in enumerate(COLUMNS)}
+
+# The tables an import writes to.
+_WRITTEN_MODELS = (
+    Document,
+    Document.co_issuers.through,
+    DocumentKeyArea,
+    DocumentRelation,
+    DocumentChange,
+    Attachment,
+    AuditEntry,
+    IndexChange,  # the search outbox
+)
 
 
 def _column_order(error: RowError) -> int:

@@ -795,3 +795,41 @@ def test_parallel_import_matches_the_plain_one_and_survives_an_interruption(
     document = Document.objects.get(title="文件3")
     assert document.body == "<p>第一条</p>\n<p>第3条</p>"
     assert document.body_text == "第一条\n第3条"
+
+
+def _planner_rows(table: str) -> float | None:
+    """What the database's planner believes a table holds (None: SQLite keeps no statistics)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+            return float(cursor.fetchone()[0])
+        cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        assert cursor.fetchone()[0] == 0, "SQLite must keep planning without statistics"
+        return None
+
+
+@pytest.mark.parametrize(("threshold", "refreshed"), [(3, True), (4, False)])
+def test_a_big_import_refreshes_the_planner_statistics(
+    tmp_path, office_admin, unit_a, monkeypatch, threshold, refreshed
+):
+    """After a bulk import the planner knows the new rows (PostgreSQL: ANALYZE, so a public list
+    walks its index instead of reading every published row; issue #4 §8). SQLite keeps its
+    fixed planning rules: no statistics are collected there."""
+    from gongkai.library import importing
+
+    monkeypatch.setattr(importing, "ANALYZE_AFTER_ROWS", threshold)
+    rows = [row(title=f"第{i}件", document_number="", index_number=f"S-{i}") for i in range(3)]
+    before = _planner_rows("library_document")
+
+    report = run(write_csv(tmp_path / "m.csv", rows), office_admin)
+
+    assert report.created == 3
+    after = _planner_rows("library_document")
+    if before is None:  # SQLite
+        assert after is None
+    elif refreshed:
+        assert after == Document.objects.count() == 3
+    else:
+        assert after == before
