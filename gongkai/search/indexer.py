@@ -21,6 +21,7 @@ from pathlib import Path
 
 import tantivy
 from django.db import close_old_connections, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from gongkai.core.pagecache import content_changed
@@ -181,11 +182,7 @@ class Indexer:
             return 0
         applied = 0
         while True:
-            rows = list(
-                IndexChange.objects.filter(applied_at__isnull=True)
-                .order_by("id")
-                .values_list("id", "document_id")[:BATCH]
-            )
+            rows = list(pending_changes()[:BATCH])
             if not rows:
                 break
             self._apply(sorted({document_id for _pk, document_id in rows}))
@@ -198,6 +195,16 @@ class Indexer:
             applied_at__lt=timezone.now() - KEEP_APPLIED
         ).delete()
         return applied
+
+
+def pending_changes() -> QuerySet[IndexChange, tuple[int, int]]:
+    """The outbox rows not applied yet, oldest first, as (id, document id); read through the
+    partial index ``index_change_pending``."""
+    return (
+        IndexChange.objects.filter(applied_at__isnull=True)
+        .order_by("id")
+        .values_list("id", "document_id")
+    )
 
 
 def index_pending() -> int:

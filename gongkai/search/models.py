@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -20,7 +21,16 @@ class IndexChange(models.Model):
     applied_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["applied_at", "id"], name="index_change_pending")]
+        indexes = [
+            # The pending changes only: the indexer asks for them twice a second, and the
+            # table keeps a day of applied ones (a million after a big import). With a plain
+            # index PostgreSQL, planning from statistics taken before the rows were applied,
+            # walked the primary key past every applied row (0.7 s a poll at 1,000,000).
+            models.Index(
+                fields=["id"], condition=Q(applied_at__isnull=True), name="index_change_pending"
+            ),
+            models.Index(fields=["applied_at"], name="index_change_applied"),
+        ]
         verbose_name = _("search index change")
         verbose_name_plural = _("search index changes")
 

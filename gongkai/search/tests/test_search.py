@@ -603,3 +603,31 @@ def test_search_forms_share_fixed_choices_but_not_their_changes():
     assert not first.is_valid()
     assert "kind" in first.errors
     assert second.is_valid(), second.errors
+
+
+def test_the_indexer_reads_pending_changes_through_their_own_index(db):
+    """The outbox keeps a day of applied changes (a million after a big import). The indexer's
+    twice-a-second question must not walk them: it reads the partial index of pending rows,
+    even when the planner's statistics were taken while every row was still pending
+    (PostgreSQL walked the primary key past a million applied rows: 0.7 s a poll)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from gongkai.core.dbstats import refresh_statistics
+    from gongkai.search.indexer import pending_changes
+
+    IndexChange.objects.bulk_create(IndexChange(document_id=i) for i in range(3000))
+    refresh_statistics([IndexChange])  # PostgreSQL now believes every row is pending
+    IndexChange.objects.update(applied_at=timezone.now())
+    waiting = IndexChange.objects.create(document_id=424242)
+
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # compare the index paths only
+                cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = pending_changes()[:500].explain()
+    if connection.vendor == "postgresql":
+        assert "index_change_pending" in plan, plan
+    else:  # SQLite searches an index for the pending rows (never scans the table)
+        assert "SEARCH search_indexchange USING INDEX index_change_" in plan, plan
+    assert list(pending_changes()) == [(waiting.pk, 424242)]
